@@ -1,0 +1,1 @@
+"""Scrapy project of newswatch: spiders navigate, extractors in ``crawler.extract`` read pages."""

@@ -1,0 +1,105 @@
+"""Helpers every site extractor needs: decoding bytes, cleaning text, reading KST dates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
+
+from newswatch.clock import KST
+
+# Korean pages are UTF-8 or EUC-KR; EUC-KR is decoded as its superset CP949 (w3lib maps it so too).
+FALLBACK_ENCODINGS = ("utf-8", "cp949")
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str, list[str]]:
+    """Decode a page to text, returning (text, encoding used, problems met).
+
+    The declared charset (HTTP header, then BOM, then <meta>) is trusted only if the bytes decode cleanly
+    with it; otherwise UTF-8 and CP949 are tried strictly and the mismatch is reported as a problem.
+    """
+    problems: list[str] = []
+    declared = http_content_type_encoding(content_type) if content_type else None
+    declared = declared or html_body_declared_encoding(body[:4096])
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_sniff)
+    if "\ufffd" not in text:
+        return text, encoding, problems
+    for candidate in FALLBACK_ENCODINGS:
+        try:
+            text = body.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        problems.append(
+            f"charset: declared {declared or 'nothing'} but the bytes are {candidate}; decoded as {candidate}"
+        )
+        return text, candidate, problems
+    problems.append(f"charset: bytes are not valid {encoding}; undecodable bytes replaced")
+    return text, encoding, problems
+
+
+def _sniff(body: bytes) -> str:
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp949"
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff]+")
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, no-break and ideographic spaces folded, each line stripped, runs of blank lines squeezed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def clean_line(text: str | None) -> str:
+    """Text folded to a single line."""
+    return " ".join(clean_text(text).split())
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """The body_text form: non-empty paragraphs separated by one blank line."""
+    return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)
+
+
+_DATE = re.compile(
+    r"(?P<y>\d{4})\s*[.\-/년]\s*(?P<m>\d{1,2})\s*[.\-/월]\s*(?P<d>\d{1,2})\s*일?"
+    r"(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+
+
+def parse_kst(text: str | None) -> str | None:
+    """The first date(-time) in ``text``, as ISO 8601 with +09:00; None when there is none or it is invalid."""
+    if not text:
+        return None
+    m = _DATE.search(text)
+    if not m:
+        return None
+    try:
+        dt = datetime(
+            int(m["y"]), int(m["m"]), int(m["d"]),
+            int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0), tzinfo=KST,
+        )
+    except ValueError:
+        return None
+    return dt.isoformat(timespec="seconds")
+
+
+def file_type(name: str) -> str:
+    """Lower-case extension of a file name, '' when it has none."""
+    base = name.rsplit("/", 1)[-1].strip()
+    if "." not in base:
+        return ""
+    ext = base.rsplit(".", 1)[-1].lower()
+    return ext if ext.isalnum() and len(ext) <= 5 else ""

@@ -1,0 +1,3 @@
+"""newswatch: monitor Korean news and Gwangju city hall press releases."""
+
+__version__ = "0.1.0"
