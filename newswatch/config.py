@@ -29,6 +29,7 @@ class CrawlerConfig:
     download_delay: float = 1.0
     timeout: float = 30.0
     retries: int = 3
+    retry_backoff: float = 1.0  # seconds before the first retry, doubled for each further one
     max_page_bytes: int = 5_000_000
     obey_robots: bool = True
     autothrottle: bool = True
@@ -99,7 +100,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
     """Build dataclass ``cls`` from a TOML table, rejecting unknown keys and wrong types by name."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
-    known = {f.name: f for f in fields(cls) if f.name != "path"}
+    known = {f.name: f for f in fields(cls) if not (cls is Config and f.name == "path")}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

@@ -1,0 +1,181 @@
+"""The ``newswatch`` command: crawl, extract, search, stats and an offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from newswatch.config import Config, ConfigError, load_config
+
+
+def _db_path(args: argparse.Namespace, config: Config) -> Path:
+    return Path(args.db or config.store.path)
+
+
+def _open_store(args: argparse.Namespace, config: Config):  # type: ignore[no-untyped-def]
+    from storage import Store
+
+    return Store(_db_path(args, config))
+
+
+def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
+    from newswatch.crawl import enabled_sources, run_crawl
+
+    sources = enabled_sources(config, args.source)
+    if not sources:
+        print("no source enabled in the config", file=sys.stderr)
+        return 2
+    db = _db_path(args, config)
+    run_crawl(config, db, sources, log_level=args.log_level)
+    return _report_crawls(db, sources)
+
+
+def _report_crawls(db: Path, sources: list[str]) -> int:
+    from storage import Store
+
+    failed = False
+    with Store(db) as store:
+        for source in sources:
+            records = store.crawls(source, limit=1)
+            if not records:
+                print(f"{source}: no crawl recorded", file=sys.stderr)
+                failed = True
+                continue
+            r = records[0]
+            print(f"{source}: {r.status} — {r.pages_fetched} pages, {r.new} new, {r.updated} updated, "
+                  f"{r.unchanged} unchanged, {r.duplicates} duplicates, {r.errors} errors")
+            failed |= r.status in ("failed", "killed")
+    return 1 if failed else 0
+
+
+def cmd_extract(args: argparse.Namespace, config: Config) -> int:
+    from crawler.extract import extract
+
+    body = Path(args.file).read_bytes()
+    try:
+        article = extract(args.url, body, args.content_type)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(article.to_json(indent=2))
+    return 0 if article.recognised else 1
+
+
+def _highlight_markers() -> tuple[str, str]:
+    return ("\033[1;33m", "\033[0m") if sys.stdout.isatty() else ("[", "]")
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    from storage import QueryError
+
+    with _open_store(args, config) as store:
+        try:
+            hits = store.search(args.query, source=args.source, since=args.since, limit=args.limit)
+        except QueryError as exc:
+            print(f"error: bad query: {exc}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+            return 0
+        start, end = _highlight_markers()
+        for i, hit in enumerate(hits, 1):
+            snippet = hit.snippet.replace("[", start).replace("]", end) if start != "[" else hit.snippet
+            print(f"{i:>3}. {hit.title}\n     {hit.source} · {hit.published_at or '-'} · {hit.canonical_url}\n"
+                  f"     {snippet}\n")
+        print(f"{len(hits)} result(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, config: Config) -> int:
+    with _open_store(args, config) as store:
+        stats = store.stats()
+    if args.json:
+        print(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(stats.render())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from newswatch.crawl import run_crawl
+    from newswatch.mocksite import MockSites
+    from storage import Store
+
+    workdir = Path(args.dir or tempfile.mkdtemp(prefix="newswatch-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "demo.db"
+    config_path = workdir / "newswatch.toml"
+    with MockSites(slow_seconds=1.0) as sites:
+        config_path.write_text(sites.config_toml(str(db)), encoding="utf-8")
+        demo_config = load_config(config_path)
+        print(f"mock sites: newsprime {sites.newsprime_url}, gwangju {sites.gwangju_url}")
+        print(f"crawling both into {db} ...", flush=True)
+        run_crawl(demo_config, db, ["newsprime", "gwangju_city"], log_level=args.log_level)
+    status = _report_crawls(db, ["newsprime", "gwangju_city"])
+    with Store(db) as store:
+        print()
+        print(store.stats().render())
+        query = "광주 인공지능"
+        print(f"\nsearch: {query}")
+        for hit in store.search(query, limit=5):
+            print(f"  - {hit.title} ({hit.source}, {hit.published_at})\n    {hit.snippet}")
+    print(f"\nconfig: {config_path}\nstore:  {db}  (try: newswatch search AI --db {db})")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newswatch", description=__doc__)
+    parser.add_argument("--config", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("crawl", help="crawl the sources into the store")
+    p.add_argument("--source", action="append", help="newsprime or gwangju_city (repeatable; default: all enabled)")
+    p.add_argument("--db", help="SQLite store (default: the config's store.path)")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("extract", help="print the Article of a saved page as JSON")
+    p.add_argument("--url", required=True, help="the URL the page was fetched from")
+    p.add_argument("--content-type", help="the Content-Type header it came with, if known")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("search", help="full-text search of the store")
+    p.add_argument("query", help='terms (AND), "phrases", OR, NOT / -term, parentheses')
+    p.add_argument("--source")
+    p.add_argument("--since", help="YYYY-MM-DD or ISO date-time (KST)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="summarise the store")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("demo", help="start the mock sites, crawl them into a fresh store, show what was stored")
+    p.add_argument("--dir", help="where to put the demo store and config (default: a new temp dir)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        return args.func(args, config)
+    except ConfigError as exc:
+        print(f"error: config: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

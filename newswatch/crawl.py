@@ -1,0 +1,48 @@
+"""Run the spiders into the store with the real Scrapy engine, in this process.
+
+Twisted's reactor cannot be restarted, so this runs once per process: the CLI calls it once, and the
+scheduler runs each crawl in a child process (``newswatch crawl``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newswatch.config import Config
+
+SPIDERS = {
+    "newsprime": "crawler.spiders.newsprime.NewsprimeSpider",
+    "gwangju_city": "crawler.spiders.gwangju_city.GwangjuCitySpider",
+}
+
+
+def enabled_sources(config: Config, requested: list[str] | None = None) -> list[str]:
+    """The sources to crawl: those asked for (validated), else every enabled one."""
+    if requested:
+        unknown = [s for s in requested if s not in SPIDERS]
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SPIDERS)}")
+        return list(dict.fromkeys(requested))
+    return [name for name in SPIDERS if getattr(config.sources, name).enabled]
+
+
+def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | os.PathLike[str],
+                    log_level: str = "INFO") -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NEWSWATCH_DB", str(db_path), priority="cmdline")
+    settings.set("NEWSWATCH_CONFIG", str(config_path) if config_path else None, priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    return settings
+
+
+def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level: str = "INFO") -> None:
+    """Crawl the given sources concurrently (they are different sites) and return when all have finished."""
+    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level), install_root_handler=True)
+    for name in sources:
+        process.crawl(SPIDERS[name])
+    process.start()

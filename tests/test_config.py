@@ -1,0 +1,93 @@
+"""The config loader: real-site defaults, overrides, and a clear error for every kind of broken file."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswatch.config import CONFIG_ENV, ConfigError, load_config
+
+
+def write(tmp_path, text: str, name: str = "newswatch.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_point_at_the_real_sites(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    cfg = load_config()
+    assert cfg.path is None
+    assert cfg.sources.newsprime.base_url == "https://www.newsprime.co.kr"
+    board = cfg.sources.gwangju_city.boards[0]
+    assert (board.base_url, board.page_id, board.board_id) == ("https://www.gwangju.go.kr", "www789", "BD_0000000027")
+    assert cfg.crawler.obey_robots is True
+    assert "+https://" in cfg.crawler.resolved_user_agent()
+    assert cfg.allowed_domains("newsprime") == ["newsprime.co.kr"]
+
+
+def test_file_overrides_and_several_boards(tmp_path):
+    path = write(tmp_path, """
+[store]
+path = "x.db"
+[crawler]
+contact_url = "https://example.org/contact"
+download_delay = 0
+[sources.newsprime]
+base_url = "http://127.0.0.1:8001"
+sections = [64, 110]
+[[sources.gwangju_city.boards]]
+name = "gwangju"
+base_url = "http://127.0.0.1:8002"
+[[sources.gwangju_city.boards]]
+name = "merged"
+base_url = "http://localhost:8003"
+page_id = "jngj22"
+board_id = "JG_0000000003"
+""")
+    cfg = load_config(path)
+    assert cfg.store.path == "x.db"
+    assert cfg.crawler.download_delay == 0.0 and isinstance(cfg.crawler.download_delay, float)
+    assert cfg.crawler.resolved_user_agent().endswith("+https://example.org/contact)")
+    assert cfg.sources.newsprime.sections == [64, 110]
+    assert [b.name for b in cfg.sources.gwangju_city.boards] == ["gwangju", "merged"]
+    assert cfg.sources.gwangju_city.boards[0].board_id == "BD_0000000027"  # unset keys keep defaults
+    assert cfg.allowed_domains("newsprime") == ["127.0.0.1"]
+    assert cfg.allowed_domains("gwangju_city") == ["127.0.0.1", "localhost"]
+
+
+def test_env_variable_names_the_file(tmp_path, monkeypatch):
+    path = write(tmp_path, '[store]\npath = "from-env.db"\n', "custom.toml")
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    assert load_config().store.path == "from-env.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[store\npath = 1", "not valid TOML"),
+        ("[stor]\npath = 'x'", "unknown key(s) stor"),
+        ("[crawler]\ntimeout = 'soon'", "crawler.timeout: expected a number"),
+        ("[crawler]\nobey_robots = 1", "crawler.obey_robots: expected true or false"),
+        ("[sources.newsprime]\nsections = ['64']", "sources.newsprime.sections: expected a list of int"),
+        ("[sources.newsprime]\nbase_url = 'ftp://x'", "expected an http(s) URL"),
+        ("[sources.newsprime]\nmax_pages = 0", "must be at least 1"),
+        ("[sources.gwangju_city]\nboards = []", "expected a non-empty list"),
+        ("[[sources.gwangju_city.boards]]\nboard = 'x'", "boards[0]: unknown key(s) board"),
+    ],
+)
+def test_broken_config_gives_a_clear_error(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_explicit_file_and_non_utf8_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+    path = tmp_path / "latin.toml"
+    path.write_bytes("[store]\npath = '광주'".encode("cp949"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
