@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newswatch.config import Config, ConfigError, load_config
+from newswatch.locks import CrawlLock, CrawlLocked
 
 
 def _db_path(args: argparse.Namespace, config: Config) -> Path:
@@ -30,8 +31,24 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
         print("no source enabled in the config", file=sys.stderr)
         return 2
     db = _db_path(args, config)
-    run_crawl(config, db, sources, log_level=args.log_level)
-    return _report_crawls(db, sources)
+    locks, skipped = [], []
+    for source in sources:
+        lock = CrawlLock(db, source)
+        try:
+            lock.acquire()
+            locks.append(lock)
+        except CrawlLocked as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
+            skipped.append(source)
+    try:
+        running = [s for s in sources if s not in skipped]
+        if not running:
+            return 3
+        run_crawl(config, db, running, log_level=args.log_level)
+        return _report_crawls(db, running)
+    finally:
+        for lock in locks:
+            lock.release()
 
 
 def _report_crawls(db: Path, sources: list[str]) -> int:
