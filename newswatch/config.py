@@ -21,6 +21,45 @@ class ConfigError(ValueError):
     """A config file that cannot be used, with the reason in words."""
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``interval:30m`` (also s, h, d) or ``cron:*/30 * * * *`` (five crontab fields, in the scheduler's zone)."""
+
+    kind: str  # "interval" | "cron"
+    seconds: int = 0
+    cron: str = ""
+
+    def trigger(self, timezone: str):  # type: ignore[no-untyped-def]
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.kind == "interval":
+            return IntervalTrigger(seconds=self.seconds, timezone=timezone)
+        return CronTrigger.from_crontab(self.cron, timezone=timezone)
+
+
+def parse_schedule(text: str, key: str = "schedule", timezone: str = "Asia/Seoul") -> Schedule:
+    kind, _, value = text.partition(":")
+    kind, value = kind.strip(), value.strip()
+    if kind == "interval":
+        unit = value[-1:] if value[-1:] in _UNITS else "s"
+        number = value[:-1] if value[-1:] in _UNITS else value
+        if not number.isdigit() or int(number) == 0:
+            raise ConfigError(f"{key}: bad interval {text!r}; write e.g. interval:30m, interval:2h, interval:90s")
+        return Schedule("interval", seconds=int(number) * _UNITS[unit])
+    if kind == "cron":
+        schedule = Schedule("cron", cron=value)
+        try:
+            schedule.trigger(timezone)
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"{key}: bad cron expression {value!r}: {exc}") from None
+        return schedule
+    raise ConfigError(f"{key}: expected 'interval:<n><s|m|h|d>' or 'cron:<5 crontab fields>', got {text!r}")
+
+
 @dataclass
 class CrawlerConfig:
     user_agent: str = "newswatch/0.1 (monitoring crawler; +{contact_url})"
@@ -75,10 +114,18 @@ class StoreConfig:
 
 
 @dataclass
+class SchedulerConfig:
+    timezone: str = "Asia/Seoul"
+    crawl_timeout: float = 1800.0  # seconds a crawl may run before it is killed and recorded as failed
+    outbox_interval: str = "interval:5m"  # how often queued alert emails are retried
+
+
+@dataclass
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     crawler: CrawlerConfig = field(default_factory=CrawlerConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     path: Path | None = None  # the file it came from, if any
 
     def source_names(self) -> list[str]:
@@ -143,6 +190,11 @@ def _check_type(value: Any, default: Any, key: str) -> Any:
 
 
 def _validate(cfg: Config) -> None:
+    _validate_timezone(cfg.scheduler.timezone)
+    for key, text in [("sources.newsprime.schedule", cfg.sources.newsprime.schedule),
+                      ("sources.gwangju_city.schedule", cfg.sources.gwangju_city.schedule),
+                      ("scheduler.outbox_interval", cfg.scheduler.outbox_interval)]:
+        parse_schedule(text, key, cfg.scheduler.timezone)
     urls = [("sources.newsprime.base_url", cfg.sources.newsprime.base_url)]
     urls += [(f"sources.gwangju_city.boards[{i}].base_url", b.base_url)
              for i, b in enumerate(cfg.sources.gwangju_city.boards)]
@@ -156,6 +208,15 @@ def _validate(cfg: Config) -> None:
                    ("crawler.max_page_bytes", cfg.crawler.max_page_bytes)]:
         if n < 1:
             raise ConfigError(f"{key}: must be at least 1, got {n}")
+
+
+def _validate_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"scheduler.timezone: unknown time zone {name!r} (e.g. Asia/Seoul)") from None
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
