@@ -144,6 +144,56 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return status
 
 
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    import logging
+
+    from newswatch.scheduler import Monitor
+
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    monitor = Monitor(config, _db_path(args, config), after_crawl=_alert_hook(config, _db_path(args, config)))
+    _add_alert_jobs(monitor, config, _db_path(args, config))
+    monitor.run_forever()
+    return 0
+
+
+def _alert_hook(config: Config, db: Path):  # type: ignore[no-untyped-def]
+    """Alert work after each crawl; None until alert rules are configured."""
+    return None
+
+
+def _add_alert_jobs(monitor, config: Config, db: Path) -> None:  # type: ignore[no-untyped-def]
+    return None
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from datetime import datetime
+
+    from newswatch.clock import system_clock
+    from newswatch.crawl import enabled_sources
+    from newswatch.scheduler import next_run, source_schedule
+
+    now = system_clock.now()
+    db = _db_path(args, config)
+    with _open_store(args, config) as store:
+        for source in enabled_sources(config):
+            schedule = source_schedule(config, source)
+            records = store.crawls(source, limit=1)
+            last = records[0] if records else None
+            last_start = datetime.fromisoformat(last.started_at) if last else None
+            upcoming = next_run(schedule, last_start, now, config.scheduler.timezone)
+            running = CrawlLock(db, source).held_elsewhere()
+            print(f"{source}:")
+            print(f"  schedule:  {getattr(config.sources, source).schedule}")
+            if last:
+                print(f"  last run:  {last.started_at} → {last.finished_at or '…'}  {last.status}: "
+                      f"{last.new} new, {last.updated} updated, {last.errors} errors")
+            else:
+                print("  last run:  never")
+            print(f"  next run:  {'running now' if running else upcoming.isoformat(timespec='seconds')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswatch", description=__doc__)
     parser.add_argument("--config", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml)")
@@ -174,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--db")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("run", help="the monitor daemon: scheduled crawls and alerts (foreground; stop with SIGTERM)")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="each source's last and next run and its last result")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("demo", help="start the mock sites, crawl them into a fresh store, show what was stored")
     p.add_argument("--dir", help="where to put the demo store and config (default: a new temp dir)")

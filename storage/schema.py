@@ -1,0 +1,79 @@
+"""The one place for the store's schema, created and migrated by the store itself (PRAGMA user_version).
+
+Tables
+- ``articles``: one row per canonical article, keyed by (source, source_id). JSON columns: authors, emails,
+  images ([{url, caption}]), attachments ([{name, url, type}]), problems. ``content_hash`` (title, subtitle, body,
+  images, attachments) decides "changed"; ``text_hash`` (body without spaces and punctuation) finds the same
+  text under another id, which is stored with ``duplicate_of`` = the first article having it. ``revision``
+  counts versions; earlier ones are in ``revisions``. Times are ISO 8601 with +09:00.
+- ``article_urls``: every URL form seen for an article (desktop, mobile, old, with noise parameters).
+- ``revisions``: the earlier versions of changed articles (``data`` is the whole earlier Article as JSON).
+- ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed),
+  pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON).
+- ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
+- ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (see storage.tokenize); rowid = articles.id.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": int, "source": str, "source_id": str, "canonical_url": str, "title": str, "subtitle": str,
+            "authors": str, "emails": str, "section": str, "department": str, "contact": str,
+            "published_at": str, "updated_at": str, "body_text": str, "images": str, "attachments": str,
+            "problems": str, "content_hash": str, "text_hash": str, "duplicate_of": int, "revision": int,
+            "first_seen_at": str, "last_changed_at": str,
+        },
+        pk="id",
+        not_null={"source", "source_id", "canonical_url", "title", "body_text", "content_hash", "text_hash"},
+        foreign_keys=[("duplicate_of", "articles", "id")],
+    )
+    db["articles"].create_index(["source", "source_id"], unique=True)
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["source", "published_at"])
+    db["articles"].create_index(["text_hash"])
+    db["article_urls"].create(
+        {"url": str, "article_id": int, "first_seen_at": str}, pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+    db["revisions"].create(
+        {"id": int, "article_id": int, "revision": int, "replaced_at": str, "title": str, "subtitle": str,
+         "body_text": str, "content_hash": str, "data": str},
+        pk="id", foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["revisions"].create_index(["article_id", "revision"], unique=True)
+    db["crawls"].create(
+        {"id": int, "source": str, "started_at": str, "finished_at": str, "status": str, "pages_fetched": int,
+         "new": int, "updated": int, "unchanged": int, "duplicates": int, "errors": int, "stats": str},
+        pk="id",
+    )
+    db["crawls"].create_index(["source", "started_at"])
+    db["crawl_errors"].create(
+        {"id": int, "crawl_id": int, "at": str, "url": str, "kind": str, "message": str},
+        pk="id", foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["crawl_errors"].create_index(["crawl_id"])
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 0')"
+    )
+
+
+MIGRATIONS = {1: _v1}
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema to SCHEMA_VERSION, one transaction per step."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"the store has schema version {current}, newer than this newswatch ({SCHEMA_VERSION})")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.conn:
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version}")
