@@ -138,9 +138,9 @@ def _term(node: Term, terms: list[str]) -> str | None:
     if not toks:
         return None
     terms.append(node.text)
-    if len(toks) == 1 and is_single_cjk(toks[0]):
-        return f'"{toks[0]}" *'
-    return '"' + " ".join(toks) + '"'
+    # A trailing one-syllable run ("시", "120곳") is indexed only inside bigrams: match it as a prefix.
+    prefix = " *" if is_single_cjk(toks[-1]) else ""
+    return '"' + " ".join(toks) + '"' + prefix
 
 
 def _compile(node: object, terms: list[str]) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 _LATIN = re.compile(r"^[0-9A-Za-z\u00c0-\u024f]+$")
 
 
