@@ -1,0 +1,127 @@
+"""newsprime page object on saved pages whose expected output was written by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import extract, newsprime
+from crawler.extract.urls import canonical
+from tests.extraction_fixtures import assert_fields, expected_pages, page_bytes
+
+SITE = "newsprime"
+CHROME = ["프린트", "스크랩", "글자크기", "크게", "작게", "이 기사를 공유해보세요", "맨 위로", "무단전재", "재배포금지",
+          "많이 본 뉴스", "기자 다른기사 보기", "로그인", "Copyright"]
+
+
+@pytest.mark.parametrize(("name", "expected"), expected_pages(SITE), ids=[n for n, _ in expected_pages(SITE)])
+def test_every_field_matches_the_hand_written_expectation(name, expected):
+    article = extract(expected["url"], page_bytes(SITE, name))
+    assert_fields(article, expected)
+
+
+@pytest.mark.parametrize("name", [n for n, _ in expected_pages(SITE)])
+def test_no_chrome_and_no_caption_in_the_body(name):
+    expected = dict(expected_pages(SITE))[name]
+    article = extract(expected["url"], page_bytes(SITE, name))
+    for chrome in CHROME:
+        assert chrome not in article.body_text, chrome
+    paragraphs = article.body_text.split("\n\n")
+    for image in article.images:
+        assert image.caption not in paragraphs
+
+
+def test_seed_article_keeps_lead_and_last_paragraph():
+    article = extract("https://www.newsprime.co.kr/news/article.html?no=502345", page_bytes(SITE, "seed"))
+    paragraphs = article.body_text.split("\n\n")
+    assert paragraphs[0].startswith("[프라임경제] 취임 2주년을 맞이한 이용섭 광주광역시장이")
+    assert paragraphs[-1].endswith("시민들의 적극적인 협력을 이끌어 냈다\"고 자평했다.")
+    assert len(paragraphs) == 19 and "R&D사업" in article.body_text
+
+
+SEED_FORMS = [
+    "https://www.newsprime.co.kr/news/article.html?no=502345",
+    "http://www.newsprime.co.kr/news/article/?no=502345",
+    "https://www.newsprime.co.kr/news/article/?no=502345&sec_no=66",
+    "http://www.newsprime.co.kr/news/article.html?no=502345&sec_no=112&utm_source=naver",
+    "https://newsprime.co.kr/news/article.html?no=502345",
+    "https://newsprime.co.kr/ezview/article_main.html?no=502345",
+    "https://m.newsprime.co.kr/section_view.html?no=502345&menu=1",
+    "http://m.newsprime.co.kr/section_view.html?no=502345",
+]
+
+
+@pytest.mark.parametrize("url", SEED_FORMS)
+def test_every_url_form_maps_to_one_canonical_article(url):
+    article = extract(url, page_bytes(SITE, "seed"))
+    assert (article.source_id, article.canonical_url) == ("502345", SEED_FORMS[0])
+    assert canonical(url) == ("newsprime", "502345", SEED_FORMS[0])
+
+
+def test_euc_kr_declared_and_undeclared_pages_decode_right():
+    page = page_bytes(SITE, "figure_p").decode("utf-8")
+    declared = page.replace('<meta charset="utf-8">', '<meta charset="euc-kr">').encode("cp949")
+    undeclared = page.replace('<meta charset="utf-8">', "").encode("cp949")
+    url = "http://www.newsprime.co.kr/news/article/?no=612001"
+    reference = extract(url, page_bytes(SITE, "figure_p"))
+    for body, content_type in [(declared, None), (declared, "text/html; charset=EUC-KR"), (undeclared, None),
+                               (undeclared, "text/html")]:
+        article = extract(url, body, content_type)
+        assert (article.title, article.body_text, article.images) == (reference.title, reference.body_text,
+                                                                      reference.images)
+        assert not [p for p in article.problems if "charset" in p]
+
+
+def test_wrong_charset_header_is_survived_and_reported():
+    body = page_bytes(SITE, "figure_p").decode("utf-8").replace('<meta charset="utf-8">', "").encode("cp949")
+    article = extract("http://www.newsprime.co.kr/news/article/?no=612001", body, "text/html; charset=utf-8")
+    assert article.title == "광주 AI 사관학교 3기 수료…취업률 72%"
+    assert any(p.startswith("charset: declared utf-8 but the bytes are cp949") for p in article.problems)
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("ratelimit", "rate-limit"), ("error200", "error page"), ("emptybody", "no body text"), ("drift", "no body"),
+])
+def test_pages_that_are_not_articles_are_reported_not_stored(name, why):
+    article = extract("https://www.newsprime.co.kr/news/article.html?no=700001", page_bytes(SITE, name))
+    assert article.recognised is False
+    assert any(why in p for p in article.problems)
+    assert article.body_text == "" and article.images == []
+
+
+def test_empty_bytes_and_non_article_urls():
+    article = extract("https://www.newsprime.co.kr/news/article.html?no=1", b"")
+    assert article.recognised is False and article.problems == ["empty page"]
+    with pytest.raises(ValueError, match="no newsprime article number"):
+        newsprime.extract("https://www.newsprime.co.kr/news/section_list_all/?sec_no=64", b"<html></html>")
+
+
+def test_huge_page_extracts():
+    page = page_bytes(SITE, "figure_p").decode("utf-8")
+    filler = "<p>광주 인공지능 산업 생태계가 빠르게 성장하고 있다는 분석이 나왔다.</p>\n" * 40_000
+    body = page.replace("<p>※ 본 기획물은", filler + "<p>※ 본 기획물은").encode("utf-8")
+    assert len(body) > 3_000_000
+    article = extract("http://www.newsprime.co.kr/news/article/?no=612001", body)
+    assert article.recognised and article.body_text.count("\n\n") > 40_000
+
+
+def test_section_list_rows_dates_and_pages():
+    url = "https://www.newsprime.co.kr/news/section_list_all/?sec_no=64&page=1"
+    page = newsprime.parse_list(url, page_bytes(SITE, "section_list"))
+    assert page.recognised and page.total_pages == 3 and len(page.entries) == 15
+    first, last = page.entries[0], page.entries[-1]
+    assert (first.url, first.source_id, first.title, first.published) == (
+        "https://www.newsprime.co.kr/news/article.html?no=746600&sec_no=110", "746600",
+        "광주시, AI 집적단지 2단계 예타 통과", "2026-09-20T10:30:00+09:00")
+    assert (last.source_id, last.published) == ("746586", "2026-09-16T14:30:00+09:00")
+
+
+def test_mobile_list_and_rate_limited_list():
+    url = "https://m.newsprime.co.kr/section_list.html?sec_no=64&menu=index"
+    page = newsprime.parse_list(url, page_bytes(SITE, "mobile_list"))
+    assert [(e.source_id, e.url) for e in page.entries] == [
+        ("746590", "https://m.newsprime.co.kr/section_view.html?no=746590&menu=index"),
+        ("746588", "https://m.newsprime.co.kr/section_view.html?no=746588&menu=index")]
+    limited = newsprime.parse_list(url, page_bytes(SITE, "ratelimit"))
+    assert (limited.recognised, limited.rate_limited, limited.entries) == (False, True, [])
+    drifted = newsprime.parse_list(url, page_bytes(SITE, "drift"))
+    assert drifted.recognised is False and "not a recognised list page" in drifted.problems[0]
