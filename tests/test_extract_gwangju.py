@@ -1,0 +1,111 @@
+"""Gwangju press-release page object on saved pages whose expected output was written by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import extract, gwangju
+from crawler.extract.urls import canonical
+from tests.extraction_fixtures import assert_fields, expected_pages, page_bytes
+
+SITE = "gwangju"
+CHROME = ["본문 바로가기", "전자정부", "보도자료", "공공누리", "1유형", "목록", "이전글", "다음글", "자료관리 담당자",
+          "만족도", "평점", "미리보기", "첨부파일", "대변인", "Copyright", "주소복사", "이전 보도자료", "개인정보"]
+
+
+@pytest.mark.parametrize(("name", "expected"), expected_pages(SITE), ids=[n for n, _ in expected_pages(SITE)])
+def test_every_field_matches_the_hand_written_expectation(name, expected):
+    assert_fields(extract(expected["url"], page_bytes(SITE, name)), expected)
+
+
+@pytest.mark.parametrize(("name", "expected"), expected_pages(SITE), ids=[n for n, _ in expected_pages(SITE)])
+def test_no_chrome_in_any_text_field(name, expected):
+    article = extract(expected["url"], page_bytes(SITE, name))
+    for text in (article.title, article.subtitle or "", article.body_text):
+        for chrome in CHROME:
+            assert chrome not in text, chrome
+    assert article.department != "대변인"  # the site-wide 자료관리 box is not the release's department
+
+
+def test_attachments_exclude_previews_zip_and_licence():
+    article = extract("https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180",
+                      page_bytes(SITE, "ai_day"))
+    urls = [a.url for a in article.attachments]
+    assert len(urls) == 2 and all("fileDownload.do" in u and "fileSn=" in u for u in urls)
+    assert not [u for u in urls if "action=zip" in u or "filePreView" in u or "kogl" in u]
+
+
+FORMS = [
+    "https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180",
+    "https://www.gwangju.go.kr/boardView.do?boardId=BD_0000000027&pageId=www789&seq=21180&movePage=3&recordCnt=15",
+    "http://www.gwangju.go.kr/boardView.do?boardId=BD_0000000027&seq=21180",
+    "https://gwangju.go.kr/boardView.do?boardId=BD_0000000027&pageId=www789&searchSn=21180",
+    "https://WWW.GWANGJU.GO.KR/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180&searchQuery=AI",
+]
+
+
+@pytest.mark.parametrize("url", FORMS)
+def test_url_forms_map_to_one_release(url):
+    article = extract(url, page_bytes(SITE, "ai_day"))
+    assert article.source_id == "www.gwangju.go.kr/BD_0000000027/21180"
+    assert article.canonical_url == FORMS[0]
+    assert canonical(url)[1] == "www.gwangju.go.kr/BD_0000000027/21180"
+
+
+def test_merged_city_host_alias():
+    a = canonical("https://governor.jeonnam.go.kr/boardView.do?pageId=jngj22&boardId=JG_0000000003&seq=78")
+    b = canonical("https://www.jeonnam-gwangju.go.kr/boardView.do?boardId=JG_0000000003&seq=78")
+    assert a[1] == b[1] == "www.jeonnam-gwangju.go.kr/JG_0000000003/78"
+
+
+def test_euc_kr_copy_and_wrong_header():
+    url = FORMS[0]
+    reference = extract(url, page_bytes(SITE, "ai_day"))
+    page = page_bytes(SITE, "ai_day").decode("utf-8").replace('<meta charset="utf-8">', '<meta charset="euc-kr">')
+    copy = extract(url, page.encode("cp949"))
+    assert (copy.title, copy.subtitle, copy.body_text) == (reference.title, reference.subtitle, reference.body_text)
+    wrong = extract(url, page.encode("cp949"), "text/html;charset=UTF-8")
+    assert wrong.body_text == reference.body_text
+    assert any(p.startswith("charset: declared utf-8") for p in wrong.problems)
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("blocked", "Request Blocked"), ("error200", "error page"), ("emptybody", "no body text"),
+])
+def test_pages_that_are_not_releases_are_reported(name, why):
+    article = extract(FORMS[0], page_bytes(SITE, name))
+    assert article.recognised is False and any(why in p for p in article.problems)
+    assert (article.body_text, article.images, article.attachments) == ("", [], [])
+
+
+def test_empty_bytes_huge_page_and_no_id():
+    assert extract(FORMS[0], b"").recognised is False
+    page = page_bytes(SITE, "ai_day").decode("utf-8")
+    filler = "광주 인공지능 생태계가 성장하고 있다.<br />\n<br />\n" * 60_000
+    body = page.replace("※ 별첨 : 사진", filler + "※ 별첨 : 사진").encode("utf-8")
+    assert len(body) > 3_000_000
+    assert extract(FORMS[0], body).body_text.count("\n\n") >= 60_000
+    with pytest.raises(ValueError, match="no board id and seq"):
+        gwangju.extract("https://www.gwangju.go.kr/boardView.do?pageId=www789", b"<html><body>x</body></html>")
+
+
+def test_list_page_rows_titles_dates_and_page_count():
+    url = gwangju.list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 1)
+    assert url == "https://www.gwangju.go.kr/boardList.do?pageId=www789&boardId=BD_0000000027&movePage=1"
+    page = gwangju.parse_list(url, page_bytes(SITE, "list"))
+    assert page.recognised and page.total_pages == 2188 and len(page.entries) == 10
+    first = page.entries[0]
+    assert first.title == "광주시, 인공지능 집적단지 2단계 기업 설명회 개최"  # from @title, not the truncated text
+    assert first.source_id == "www.gwangju.go.kr/BD_0000000027/22205" and first.published == "2026-06-26"
+    assert first.url.startswith("https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=22205")
+    assert [e.source_id.rsplit("/", 1)[1] for e in page.entries] == [str(22205 - i) for i in range(10)]
+
+
+def test_empty_board_and_unrecognised_list():
+    url = gwangju.list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 9)
+    empty = gwangju.parse_list(url, page_bytes(SITE, "list_empty"))
+    assert (empty.recognised, empty.entries, empty.total_pages) == (True, [], 0)
+    blocked = gwangju.parse_list(url, page_bytes(SITE, "blocked"))
+    assert blocked.recognised is False and "Request Blocked" in blocked.problems[0]
+    drift = gwangju.parse_list(url, page_bytes(SITE, "error200"))
+    assert drift.recognised is False
