@@ -197,7 +197,8 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswatch", description=__doc__)
     parser.add_argument("--config", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.toml)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="default: INFO for crawl and run, WARNING for demo")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("crawl", help="crawl the sources into the store")
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.log_level = args.log_level or ("WARNING" if args.command == "demo" else "INFO")
     try:
         config = load_config(args.config)
         return args.func(args, config)

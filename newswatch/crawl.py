@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
 from newswatch.config import Config
 
@@ -42,7 +43,7 @@ def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | o
 
 def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level: str = "INFO") -> None:
     """Crawl the given sources concurrently (they are different sites) and return when all have finished."""
-    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level))
     for name in sources:
-        process.crawl(SPIDERS[name])
+        process.crawl(load_object(SPIDERS[name]))
     process.start()
