@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -51,9 +52,9 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         if response.status == 400 and b"Request Blocked" in response.body[:2000]:
             return "blocked", "HTTP 400 Request Blocked (the site's firewall refused the request)"
         return f"http_{response.status}", f"HTTP {response.status}"
-    if failure.check(TwistedTimeoutError, TCPTimedOutError):
+    if failure.check(TwistedTimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", str(failure.value) or "timed out"
-    if failure.check(CancelledError) and "maxsize" in str(failure.value).lower():
+    if failure.check(CancelledError, DownloadCancelledError) and "maxsize" in str(failure.value).lower():
         return "too_large", str(failure.value)
     if failure.check(DNSLookupError):
         return "dns", str(failure.value)
