@@ -111,18 +111,20 @@ def test_recrawl_publish_and_edit(tmp_path):
 
 
 def test_rate_limit_and_timeout_are_soft_failures(tmp_path):
-    with MockSites(slow_seconds=3.0, rate_limit_per_minute=1) as sites:  # list page 2 gets the notice
-        result, db = crawl(sites, tmp_path, "--source", "newsprime", timeout=1.0, retries=0)
+    with MockSites(slow_seconds=6.0, rate_limit_per_minute=1) as sites:  # list page 2 gets the notice
+        result, db = crawl(sites, tmp_path, "--source", "newsprime", timeout=2.0, retries=0)
     assert result.returncode == 0, result.stderr[-2000:]
     with Store(db) as store:
         record = store.crawls("newsprime")[0]
-        kinds = {e["kind"]: e["url"] for e in store.crawl_errors(record.id)}
-        assert "timeout" in kinds and f"no={SLOW_NO}" in kinds["timeout"]
+        errors = [(e["kind"], e["url"]) for e in store.crawl_errors(record.id)]
+        timed_out = {url for kind, url in errors if kind == "timeout"}
+        assert any(f"no={SLOW_NO}&" in url for url in timed_out)
         assert store.article_by_key("newsprime", str(SLOW_NO)) is None
-        # page 1 stored but for the slow page and the flaky one (retries are off); page 2 was refused
-        assert store.article_count("newsprime") == 13
-        assert f"no={FLAKY_NO}" in kinds["http_500"] or store.article_by_key("newsprime", str(FLAKY_NO)) is None
-        assert "rate_limited" in kinds and "page=2" in kinds["rate_limited"]
+        assert [url for kind, url in errors if kind == "rate_limited"][0].endswith("page=2")
+        # page 1 is stored but for what failed: the slow page, the flaky one (retries are off), anything else
+        # that timed out on a loaded machine; page 2 was never read
+        failed_articles = {url for kind, url in errors if kind in ("timeout", "http_500", "http_404")}
+        assert store.article_count("newsprime") == 15 + 2 - len(failed_articles)  # 2: the broken and missing links
         assert record.status == "partial"
 
 
