@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newswatch.config import Config, ConfigError, load_config
 from newswatch.locks import CrawlLock, CrawlLocked
+from storage import StoreError
 
 
 def _db_path(args: argparse.Namespace, config: Config) -> Path:
@@ -158,12 +159,88 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _alert_hook(config: Config, db: Path):  # type: ignore[no-untyped-def]
-    """Alert work after each crawl; None until alert rules are configured."""
-    return None
+    """Alert work after each crawl: immediate rules, then the outbox."""
+    from newswatch.alerts.service import AlertService
+
+    return AlertService(config, db).after_crawl
 
 
 def _add_alert_jobs(monitor, config: Config, db: Path) -> None:  # type: ignore[no-untyped-def]
-    return None
+    from newswatch.alerts.service import AlertService
+    from newswatch.config import parse_schedule
+
+    service = AlertService(config, db)
+    tz = config.scheduler.timezone
+    for rule in config.alerts.rules:
+        if rule.mode == "digest":
+            schedule = parse_schedule(rule.schedule or config.alerts.digest_schedule, "schedule", tz)
+            monitor.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: service.digest(name))
+    monitor.add_job("outbox", parse_schedule(config.scheduler.outbox_interval, "outbox_interval", tz),
+                    service.deliver)
+
+
+def cmd_alerts(args: argparse.Namespace, config: Config) -> int:
+    from newswatch.alerts.service import AlertService
+
+    service = AlertService(config, _db_path(args, config))
+    if args.action == "list":
+        for rule in config.alerts.rules:
+            print(f"{rule.name}  [{rule.mode}{', ' + rule.source if rule.source else ''}]  "
+                  f"→ {', '.join(rule.recipients) or '(no recipients)'}\n    {rule.query}")
+        return 0
+    if args.action == "test":
+        rule = service.rule(args.rule)
+        with _open_store(args, config) as store:
+            hits = store.search(rule.query, source=rule.source or None, limit=args.limit)
+        for hit in hits:
+            print(f"- {hit.title} ({hit.source}, {hit.published_at})\n  {hit.canonical_url}\n  {hit.snippet}")
+        print(f"{len(hits)} stored article(s) match {rule.name!r}; nothing was sent", file=sys.stderr)
+        return 0
+    if args.action == "deliver":
+        service.collect(config.alerts.rules)
+        report = service.deliver(dry_run=args.dry_run)
+        if not args.dry_run:
+            print(f"sent {report.sent}, failed {report.failed} (kept queued)")
+        return 0 if not report.failed else 1
+    return _edit_rules(args, config)
+
+
+def _edit_rules(args: argparse.Namespace, config: Config) -> int:
+    """`alerts add/remove` edit the config file in place (tomlkit keeps the user's comments and layout)."""
+    import tomlkit
+
+    path = config.path or Path("newswatch.toml")
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    alerts = document.setdefault("alerts", tomlkit.table())
+    rules = alerts.setdefault("rules", tomlkit.aot())
+    if args.action == "remove":
+        kept = [r for r in rules if r.get("name") != args.rule]
+        if len(kept) == len(rules):
+            print(f"error: no rule named {args.rule!r} in {path}", file=sys.stderr)
+            return 2
+        alerts["rules"] = tomlkit.aot()
+        for r in kept:
+            alerts["rules"].append(r)
+    else:
+        if any(r.get("name") == args.rule for r in rules):
+            print(f"error: a rule named {args.rule!r} exists already in {path}", file=sys.stderr)
+            return 2
+        rule = tomlkit.table()
+        rule["name"], rule["query"], rule["recipients"], rule["mode"] = args.rule, args.query, args.to, args.mode
+        if args.source:
+            rule["source"] = args.source
+        rules.append(rule)
+    text = tomlkit.dumps(document)
+    path.with_suffix(".toml.tmp").write_text(text, encoding="utf-8")
+    try:
+        load_config(path.with_suffix(".toml.tmp"))  # refuse to write a config that would not load
+    except ConfigError as exc:
+        path.with_suffix(".toml.tmp").unlink()
+        print(f"error: not saved: {exc}", file=sys.stderr)
+        return 2
+    path.with_suffix(".toml.tmp").replace(path)
+    print(f"{'removed' if args.action == 'remove' else 'added'} rule {args.rule!r} in {path}")
+    return 0
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
@@ -234,6 +311,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("alerts", help="alert rules: list, add, remove, test; deliver queued emails")
+    p.add_argument("--db")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="the configured rules")
+    a = actions.add_parser("test", help="which stored articles a rule matches (sends nothing)")
+    a.add_argument("rule")
+    a.add_argument("--limit", type=int, default=50)
+    a = actions.add_parser("add", help="add a rule to the config file")
+    a.add_argument("rule")
+    a.add_argument("--query", required=True)
+    a.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
+    a.add_argument("--mode", choices=["immediate", "digest"], default="immediate")
+    a.add_argument("--source", choices=["newsprime", "gwangju_city"])
+    a = actions.add_parser("remove", help="remove a rule from the config file")
+    a.add_argument("rule")
+    a = actions.add_parser("deliver", help="queue new matches of every rule and send the outbox")
+    a.add_argument("--dry-run", action="store_true", help="print the queued messages instead of sending")
+    p.set_defaults(func=cmd_alerts)
+
     p = sub.add_parser("demo", help="start the mock sites, crawl them into a fresh store, show what was stored")
     p.add_argument("--dir", help="where to put the demo store and config (default: a new temp dir)")
     p.set_defaults(func=cmd_demo)
@@ -248,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, config)
     except ConfigError as exc:
         print(f"error: config: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"error: store: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -120,12 +120,51 @@ class SchedulerConfig:
     outbox_interval: str = "interval:5m"  # how often queued alert emails are retried
 
 
+# The shipped rule: Gwangju (not 경기 광주시) together with AI, where "AI" alone must not be avian influenza.
+GWANGJU_AI_QUERY = (
+    '(광주 OR Gwangju) '
+    '(인공지능 OR 에이아이 OR "AI 집적단지" OR "AI 사관학교" OR "AI 실증" OR "AI 데이터센터" '
+    'OR (AI NOT (조류인플루엔자 OR 고병원성 OR 가금 OR 살처분 OR 철새 OR 방역 OR 산란계 OR 오리농장))) '
+    'NOT ("경기 광주" OR "경기도 광주" OR 오포읍 OR 곤지암 OR 태전동)'
+)
+
+
+@dataclass
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls" | "ssl" | "none"
+    username: str = ""
+    password_env: str = "NEWSWATCH_SMTP_PASSWORD"  # the password is read from this environment variable only
+    sender: str = "newswatch <newswatch@localhost>"
+    timeout: float = 30.0
+
+
+@dataclass
+class RuleConfig:
+    name: str = "gwangju-ai"
+    query: str = GWANGJU_AI_QUERY
+    recipients: list[str] = field(default_factory=list)
+    mode: str = "immediate"  # "immediate": one email per crawl with matches; "digest": on the rule's schedule
+    source: str = ""  # "" = every source
+    schedule: str = ""  # digest schedule; "" = alerts.digest_schedule
+    backfill_days: int = 0  # on the rule's first run, also alert on articles first seen this many days back
+
+
+@dataclass
+class AlertsConfig:
+    digest_schedule: str = "cron:0 8 * * *"
+    rules: list[RuleConfig] = field(default_factory=lambda: [RuleConfig()])
+
+
 @dataclass
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     crawler: CrawlerConfig = field(default_factory=CrawlerConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     path: Path | None = None  # the file it came from, if any
 
     def source_names(self) -> list[str]:
@@ -158,13 +197,16 @@ def _build(cls: type, data: Any, where: str) -> Any:
         default = getattr(defaults, name)
         if hasattr(default, "__dataclass_fields__"):
             kwargs[name] = _build(type(default), value, key)
-        elif name == "boards":
-            if not isinstance(value, list) or not value:
+        elif name in _TABLE_LISTS:
+            if not isinstance(value, list) or (name == "boards" and not value):
                 raise ConfigError(f"{key}: expected a non-empty list of tables ([[{key}]])")
-            kwargs[name] = [_build(BoardConfig, b, f"{key}[{i}]") for i, b in enumerate(value)]
+            kwargs[name] = [_build(_TABLE_LISTS[name], b, f"{key}[{i}]") for i, b in enumerate(value)]
         else:
             kwargs[name] = _check_type(value, default, key)
     return cls(**kwargs)
+
+
+_TABLE_LISTS: dict[str, type] = {"boards": BoardConfig, "rules": RuleConfig}
 
 
 def _check_type(value: Any, default: Any, key: str) -> Any:
@@ -202,12 +244,42 @@ def _validate(cfg: Config) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
+    _validate_alerts(cfg)
     for key, n in [("sources.newsprime.max_pages", cfg.sources.newsprime.max_pages),
                    ("sources.gwangju_city.max_pages", cfg.sources.gwangju_city.max_pages),
                    ("crawler.concurrency_per_domain", cfg.crawler.concurrency_per_domain),
                    ("crawler.max_page_bytes", cfg.crawler.max_page_bytes)]:
         if n < 1:
             raise ConfigError(f"{key}: must be at least 1, got {n}")
+
+
+def _validate_alerts(cfg: Config) -> None:
+    if cfg.smtp.security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"smtp.security: expected starttls, ssl or none, got {cfg.smtp.security!r}")
+    parse_schedule(cfg.alerts.digest_schedule, "alerts.digest_schedule", cfg.scheduler.timezone)
+    names: set[str] = set()
+    for i, rule in enumerate(cfg.alerts.rules):
+        key = f"alerts.rules[{i}]"
+        if not rule.name.strip() or any(c in rule.name for c in "\r\n"):
+            raise ConfigError(f"{key}.name: a one-line name is required")
+        if rule.name in names:
+            raise ConfigError(f"{key}.name: {rule.name!r} is used twice")
+        names.add(rule.name)
+        if rule.mode not in ("immediate", "digest"):
+            raise ConfigError(f"{key}.mode: expected immediate or digest, got {rule.mode!r}")
+        if rule.source and rule.source not in ("newsprime", "gwangju_city"):
+            raise ConfigError(f"{key}.source: expected newsprime, gwangju_city or empty, got {rule.source!r}")
+        for address in rule.recipients:
+            if "@" not in address or any(c in address for c in "\r\n,;<> "):
+                raise ConfigError(f"{key}.recipients: not a plain e-mail address: {address!r}")
+        if rule.schedule:
+            parse_schedule(rule.schedule, f"{key}.schedule", cfg.scheduler.timezone)
+        from storage.query import QueryError, compile_query
+
+        try:
+            compile_query(rule.query)
+        except QueryError as exc:
+            raise ConfigError(f"{key}.query: {exc}") from None
 
 
 def _validate_timezone(name: str) -> None:

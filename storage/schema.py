@@ -12,13 +12,19 @@ Tables
   pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON).
 - ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
 - ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (see storage.tokenize); rowid = articles.id.
+- ``alert_rules``: per alert rule, when it was first seen and ``watermark``, the last ``articles.id`` it has
+  considered (a new rule starts at the current end of the store, so old articles do not flood its first email).
+- ``alert_sent``: (rule, recipient, text_hash) once per article text, ever: re-crawls, edits, aliases and copies
+  of the same text never alert twice.
+- ``outbox``: alert emails, each kept until the SMTP server accepted it (``sent_at``); failures record
+  ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -65,7 +71,22 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _v1}
+def _v2(db: sqlite_utils.Database) -> None:
+    db["alert_rules"].create({"name": str, "created_at": str, "watermark": int}, pk="name")
+    db["alert_sent"].create(
+        {"rule": str, "recipient": str, "text_hash": str, "article_id": int, "outbox_id": int, "at": str},
+        pk=("rule", "recipient", "text_hash"),
+    )
+    db["outbox"].create(
+        {"id": int, "rule": str, "recipient": str, "subject": str, "body_text": str, "body_html": str,
+         "article_ids": str, "created_at": str, "attempts": int, "next_attempt_at": str, "sent_at": str,
+         "last_error": str},
+        pk="id",
+    )
+    db["outbox"].create_index(["sent_at", "next_attempt_at"])
+
+
+MIGRATIONS = {1: _v1, 2: _v2}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -355,7 +355,8 @@ class Store:
     # --- search ---------------------------------------------------------------------------------------------
 
     def search(self, query: str, *, source: str | None = None, since: str | date | None = None, limit: int = 20,
-               include_duplicates: bool = False, marks: tuple[str, str] = ("[", "]")) -> list[SearchHit]:
+               include_duplicates: bool = False, marks: tuple[str, str] = ("[", "]"),
+               only_ids: Iterable[int] | None = None) -> list[SearchHit]:
         """Ranked matches: bm25 with the title weighted 5:1 over the body, then newest first."""
         compiled = compile_query(query)
         where, params = ["articles_fts MATCH ?"], [compiled.match]
@@ -367,6 +368,10 @@ class Store:
         if (start := _since(since)) is not None:
             where.append("a.published_at >= ?")
             params.append(start)
+        if only_ids is not None:
+            ids = [int(i) for i in only_ids]
+            where.append(f"a.id IN ({','.join('?' * len(ids)) or 'NULL'})")
+            params.extend(ids)
         sql = (f"SELECT a.id, a.source, a.title, a.canonical_url, a.published_at, a.body_text, "
                f"bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
                f"WHERE {' AND '.join(where)} ORDER BY score, a.published_at DESC LIMIT ?")

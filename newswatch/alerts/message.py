@@ -1,0 +1,85 @@
+"""The alert email: plain-text and HTML parts, UTF-8 subject with the rule name and count.
+
+Article text is untrusted: it is escaped in HTML, only http(s) links are linked, and nothing from an article
+reaches a header (the subject holds the rule name, from the operator's config, and a count).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from newswatch.clock import KST
+
+# Snippet highlight markers that cannot occur in page text (control characters are stripped from it).
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+@dataclass
+class AlertItem:
+    title: str
+    source: str
+    published_at: str | None
+    url: str
+    snippet: str  # with MARK_START / MARK_END around matched terms
+
+
+SOURCE_NAMES = {"newsprime": "프라임경제", "gwangju_city": "광주광역시 보도자료"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(ch for ch in text if ch >= " " or ch in "\x02\x03").split())
+
+
+def _kst(published_at: str | None) -> str:
+    if not published_at:
+        return "시각 미상"
+    return datetime.fromisoformat(published_at).astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+
+
+def _safe_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def subject(rule: str, count: int) -> str:
+    return _one_line(f"[newswatch] {rule}: 새 기사 {count}건")
+
+
+def render_text(rule: str, items: list[AlertItem]) -> str:
+    lines = [f"알림 규칙 '{rule}'에 맞는 새 기사 {len(items)}건", ""]
+    for i, item in enumerate(items, 1):
+        snippet = _one_line(item.snippet).replace(MARK_START, "[").replace(MARK_END, "]")
+        lines += [f"{i}. {_one_line(item.title)}",
+                  f"   {SOURCE_NAMES.get(item.source, item.source)} · {_kst(item.published_at)}",
+                  f"   {snippet}", f"   {_safe_url(item.url)}", ""]
+    lines.append("— newswatch")
+    return "\n".join(lines)
+
+
+def render_html(rule: str, items: list[AlertItem]) -> str:
+    rows = []
+    for item in items:
+        snippet = html.escape(_one_line(item.snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+        url = _safe_url(item.url)
+        title = html.escape(_one_line(item.title))
+        heading = f'<a href="{html.escape(url, quote=True)}">{title}</a>' if url else title
+        source = html.escape(SOURCE_NAMES.get(item.source, item.source))
+        rows.append(f"<li><p><strong>{heading}</strong><br><small>{source}"
+                    f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p></li>")
+    return (f"<!doctype html><html lang=\"ko\"><body><p>알림 규칙 <strong>{html.escape(rule)}</strong>에 맞는 새 기사 "
+            f"{len(items)}건</p><ol>{''.join(rows)}</ol><p><small>newswatch</small></p></body></html>")
+
+
+def build_message(sender: str, recipient: str, subject_line: str, text: str, html_body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = _one_line(subject_line)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="newswatch.invalid")
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html_body, subtype="html", charset="utf-8")
+    return message
