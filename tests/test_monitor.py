@@ -205,3 +205,21 @@ def test_bad_schedules_are_refused(text):
 
     with pytest.raises(ConfigError):
         parse_schedule(text)
+
+
+def test_status_shows_last_and_next_run(tmp_path):
+    from tests.conftest import run_newswatch
+
+    config = tmp_path / "newswatch.toml"
+    config.write_text('[sources.newsprime]\nschedule = "interval:30m"\n[sources.gwangju_city]\nenabled = false\n',
+                      encoding="utf-8")
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        crawl = store.start_crawl("newsprime")
+        store.finish_crawl(crawl, status="ok", pages_fetched=3)
+        started = datetime.fromisoformat(store.crawl(crawl).started_at)
+    result = run_newswatch("--config", str(config), "status", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "newsprime:" in result.stdout and "gwangju_city" not in result.stdout
+    assert " ok: 0 new, 0 updated, 0 errors" in result.stdout
+    assert f"next run:  {(started + timedelta(minutes=30)).isoformat(timespec='seconds')}" in result.stdout
