@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 
+from lxml import html as lxml_html
+from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from newswatch.article import Article
 from newswatch.clock import KST
 
 # Korean pages are UTF-8 or EUC-KR; EUC-KR is decoded as its superset CP949 (w3lib maps it so too).
@@ -103,3 +107,58 @@ def file_type(name: str) -> str:
         return ""
     ext = base.rsplit(".", 1)[-1].lower()
     return ext if ext.isalnum() and len(ext) <= 5 else ""
+
+
+def open_page(url: str, body: bytes, content_type: str | None, source: str,
+              identity: Callable[[str, Selector], tuple[str, str]]) -> tuple[str, Selector, Article]:
+    """Decode a page and start its Article: (text, selector, article with id, URL and decoding problems)."""
+    text, _, problems = decode_html(body, content_type)
+    sel = Selector(text=text or "<html></html>", base_url=url)
+    source_id, canonical_url = identity(url, sel)
+    article = Article(source=source, source_id=source_id, canonical_url=canonical_url, url=url, problems=problems)
+    return text, sel, article
+
+
+def unrecognised(article: Article, why: str) -> Article:
+    """Mark a page that is not an article of its site, keeping only why: it must never be stored."""
+    article.problems.append(why)
+    article.recognised = False
+    article.body_text, article.images, article.attachments = "", [], []
+    return article
+
+
+BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+              "figure", "figcaption", "section", "article", "dl", "dt", "dd"}
+
+
+def _flat(text: str) -> str:
+    """Source line breaks are spaces in HTML; only <br> and blocks break lines."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def text_lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[str]:
+    """Text of an element as rendered lines: <br> ends a line, a block is surrounded by blank lines."""
+    parts: list[str] = []
+
+    def walk(el: lxml_html.HtmlElement) -> None:
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            if el.tail:
+                parts.append(_flat(el.tail))
+            return
+        block = el.tag in BLOCK_TAGS
+        if block:
+            parts.append("\n\n")
+        if el.tag == "br":
+            parts.append("\n")
+        if el.text:
+            parts.append(_flat(el.text))
+        for child in el:
+            walk(child)
+        if block:
+            parts.append("\n\n")
+        if el.tail:
+            parts.append(_flat(el.tail))
+
+    walk(root)
+    lines = [clean_line(line) for line in "".join(parts).split("\n")]
+    return lines if keep_blank else [line for line in lines if line]

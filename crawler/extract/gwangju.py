@@ -13,7 +13,16 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.extract.common import clean_line, decode_html, file_type, join_paragraphs, parse_kst
+from crawler.extract.common import (
+    clean_line,
+    decode_html,
+    file_type,
+    join_paragraphs,
+    open_page,
+    parse_kst,
+    text_lines,
+    unrecognised,
+)
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.extract.urls import gwangju_canonical
 from newswatch.article import Article, Attachment, Image
@@ -29,15 +38,7 @@ CONTACT_LINE = re.compile(
     r"^(?:담당부서|담당자|문의|연락처|전화)\s*[:：]|(?:^|\s)0\d{1,2}[-)\s]\d{3,4}-\d{4}(?:\s|$)"
 )
 PHONE = re.compile(r"0\d{1,2}[-)\s]\d{3,4}-\d{4}")
-BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dl"}
 BODY_CHROME = "div.view_image, ul.thumb_list, script, style, form, .koglSeView, .add_file, .viewimg_comment"
-
-
-def _unrecognised(article: Article, why: str) -> Article:
-    article.problems.append(why)
-    article.recognised = False
-    article.body_text, article.images, article.attachments = "", [], []
-    return article
 
 
 def list_url(base_url: str, page_id: str, board_id: str, page: int, record_cnt: int | None = None) -> str:
@@ -54,14 +55,11 @@ def detail_url(base_url: str, page_id: str, board_id: str, seq: int) -> str:
 
 def extract(url: str, body: bytes, content_type: str | None = None) -> Article:
     """The Article of a press-release detail page (boardView.do)."""
-    text, _, problems = decode_html(body, content_type)
-    sel = Selector(text=text or "<html></html>", base_url=url)
-    source_id, canonical_url = _identity(url, sel)
-    article = Article(source=SOURCE, source_id=source_id, canonical_url=canonical_url, url=url, problems=problems)
+    text, sel, article = open_page(url, body, content_type, SOURCE, _identity)
     if not text.strip():
-        return _unrecognised(article, "empty page")
+        return unrecognised(article, "empty page")
     if BLOCKED_MARK in text[:5000] and not sel.css("div.board_view_head"):
-        return _unrecognised(article, "the site's firewall answered 'Request Blocked' instead of the release")
+        return unrecognised(article, "the site's firewall answered 'Request Blocked' instead of the release")
     head = sel.css("div.board_view_head")
     body_el = sel.css("div.board_view_body")
     if head or body_el:
@@ -71,10 +69,10 @@ def extract(url: str, body: bytes, content_type: str | None = None) -> Article:
         article.problems.append("read with the merged-city fallback (article.board_view)")
     if not article.title or not article.body_text:
         if any(mark in text for mark in ERROR_MARKS):
-            return _unrecognised(article, "error page served with HTTP 200 (no such release)")
+            return unrecognised(article, "error page served with HTTP 200 (no such release)")
         if not article.title:
-            return _unrecognised(article, "no title found: not a recognised press-release page")
-        return _unrecognised(article, "no body text found")
+            return unrecognised(article, "no title found: not a recognised press-release page")
+        return unrecognised(article, "no body text found")
     if article.published_at is None:
         article.problems.append("no date found")
     return article
@@ -102,7 +100,7 @@ def _read_siiru(sel: Selector, article: Article) -> None:
         article.title = SITE_SUFFIX.sub("", og)
     sub = sel.css("div.board_view_head p.tc.mt10") or sel.css("div.board_view_head p")
     if sub:
-        lines = _lines(sub[0].root)
+        lines = text_lines(sub[0].root)
         article.subtitle = "\n".join(lines) or None
     info = [clean_line(t) for t in sel.css("div.board_view_info span ::text").getall()]
     for line in info:
@@ -184,7 +182,7 @@ def _read_body(root: lxml_html.HtmlElement, article: Article) -> None:
 
 def _paragraphs(root: lxml_html.HtmlElement) -> list[str]:
     """Paragraphs of a siiru body: separated by blank lines (<br /><br />); single <br> joins lines."""
-    lines = _lines(root, keep_blank=True)
+    lines = text_lines(root, keep_blank=True)
     paragraphs, current = [], []
     for line in lines:
         if line:
@@ -195,40 +193,6 @@ def _paragraphs(root: lxml_html.HtmlElement) -> list[str]:
     if current:
         paragraphs.append(" ".join(current))
     return paragraphs
-
-
-def _flat(text: str) -> str:
-    """Source line breaks are spaces in HTML; only <br> and blocks break lines."""
-    return text.replace("\r", " ").replace("\n", " ")
-
-
-def _lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[str]:
-    parts: list[str] = []
-
-    def walk(el: lxml_html.HtmlElement) -> None:
-        if not isinstance(el.tag, str):
-            if el.tail:
-                parts.append(_flat(el.tail))
-            return
-        block = el.tag in BLOCK_TAGS
-        if block:
-            parts.append("\n\n")
-        if el.tag == "br":
-            parts.append("\n")
-        if el.text:
-            parts.append(_flat(el.text))
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n\n")
-        if el.tail:
-            parts.append(_flat(el.tail))
-
-    walk(root)
-    lines = [clean_line(line) for line in "".join(parts).split("\n")]
-    if keep_blank:
-        return lines
-    return [line for line in lines if line]
 
 
 def parse_list(url: str, body: bytes, content_type: str | None = None) -> ListPage:

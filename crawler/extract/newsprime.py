@@ -12,7 +12,15 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.extract.common import clean_line, decode_html, join_paragraphs, parse_kst
+from crawler.extract.common import (
+    clean_line,
+    decode_html,
+    join_paragraphs,
+    open_page,
+    parse_kst,
+    text_lines,
+    unrecognised,
+)
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.extract.urls import newsprime_canonical
 from newswatch.article import Article, Image
@@ -34,31 +42,19 @@ CAPTION_LINE = re.compile(r"(?:ⓒ\s*\S.{0,40}$|=\s*\S{1,10}\s*기자$|^▲)")
 BODY_CONTAINERS = ("#news_body_area", ".cnt_view.news_body_area", ".section_0")
 NAME_SEPARATORS = re.compile(r"[・∙·,/、]+")
 EMAIL = re.compile(r"([0-9A-Za-z._\-∙・·]+)@([0-9A-Za-z.\-]+\.[A-Za-z]{2,})")
-BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-              "figure", "figcaption", "section", "article", "dl", "dt", "dd"}
 
 
 def is_rate_limit_page(text: str) -> bool:
     return RATE_LIMIT_MARK in text
 
 
-def _unrecognised(article: Article, why: str) -> Article:
-    article.problems.append(why)
-    article.recognised = False
-    article.body_text, article.images = "", []
-    return article
-
-
 def extract(url: str, body: bytes, content_type: str | None = None) -> Article:
     """The Article of a newsprime article page (desktop, mobile or old form)."""
-    text, _, problems = decode_html(body, content_type)
-    sel = Selector(text=text or "<html></html>", base_url=url)
-    source_id, canonical_url = _identity(url, sel)
-    article = Article(source=SOURCE, source_id=source_id, canonical_url=canonical_url, url=url, problems=problems)
+    text, sel, article = open_page(url, body, content_type, SOURCE, _identity)
     if not text.strip():
-        return _unrecognised(article, "empty page")
+        return unrecognised(article, "empty page")
     if is_rate_limit_page(text):
-        return _unrecognised(article, "rate-limit notice served instead of the article")
+        return unrecognised(article, "rate-limit notice served instead of the article")
     section = parse_qs(urlsplit(url).query).get("sec_no", [None])[0]
     article.section = section if section and section.isdigit() else None
     if sel.css("div.hd p.tit") and not sel.css("div.viewsubject"):
@@ -67,10 +63,10 @@ def extract(url: str, body: bytes, content_type: str | None = None) -> Article:
         _read_desktop(sel, article)
     if not article.title or not article.body_text:
         if any(mark in text for mark in ERROR_MARKS):
-            return _unrecognised(article, "error page served with HTTP 200 (no such article)")
+            return unrecognised(article, "error page served with HTTP 200 (no such article)")
         if not article.title:
-            return _unrecognised(article, "no title found: not a recognised newsprime article page")
-        return _unrecognised(article, "no body text found")
+            return unrecognised(article, "no title found: not a recognised newsprime article page")
+        return unrecognised(article, "no body text found")
     if article.published_at is None:
         article.problems.append("no date found")
     if not article.authors:
@@ -176,7 +172,7 @@ def _read_body(root: lxml_html.HtmlElement, article: Article, sel: Selector) -> 
         if element is not root:
             element.drop_tree()
     article.images = _take_images(root, sel)
-    lines = _lines(root)
+    lines = text_lines(root)
     paragraphs: list[str] = []
     for line in lines:
         if CHROME_LINE.match(line):
@@ -230,33 +226,6 @@ def _attach_caption(images: list[Image], caption: str) -> None:
             images[i] = Image(image.url, caption)
             return
     images.append(Image("", caption))
-
-
-def _lines(root: lxml_html.HtmlElement) -> list[str]:
-    """Text of the element with <br> and block boundaries as line breaks; one paragraph per line."""
-    parts: list[str] = []
-
-    def walk(el: lxml_html.HtmlElement) -> None:
-        if not isinstance(el.tag, str):  # comments, processing instructions
-            if el.tail:
-                parts.append(el.tail)
-            return
-        block = el.tag in BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        if el.tag == "br":
-            parts.append("\n")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n")
-        if el.tail:
-            parts.append(el.tail)
-
-    walk(root)
-    return [clean_line(line) for line in "".join(parts).split("\n") if clean_line(line)]
 
 
 def parse_list(url: str, body: bytes, content_type: str | None = None) -> ListPage:

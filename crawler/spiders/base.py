@@ -6,7 +6,7 @@ Spiders only navigate: reading a page is the job of the per-site page objects in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import scrapy
@@ -20,6 +20,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.extract import extract
+from crawler.extract.listing import ListPage
 from crawler.signals import crawl_problem
 from newswatch.article import Article
 from newswatch.config import Config, load_config
@@ -43,6 +44,10 @@ def settings_from_config(cfg: Config) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": min(c.max_page_bytes, 2_000_000),
         "ROBOTSTXT_OBEY": c.obey_robots,
     }
+
+
+def content_type(response: Response) -> str | None:
+    return response.headers.get("Content-Type", b"").decode("latin-1") or None
 
 
 def classify_failure(failure: Failure) -> tuple[str, str]:
@@ -95,10 +100,23 @@ class NewswatchSpider(scrapy.Spider):
         self.requested_ids.add(source_id)
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
 
+    def follow_list(self, response: Response, listing: ListPage, page: int, max_pages: int,
+                    next_page: Callable[[], scrapy.Request]) -> Iterator[scrapy.Request]:
+        """Each article of a list page once, then the next list page while there are pages and entries."""
+        if not listing.recognised:
+            self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
+            return
+        for entry in listing.entries:
+            request = self.article_request(entry.url, entry.source_id)
+            if request is not None:
+                yield request
+        last = max_pages if listing.total_pages is None else min(max_pages, listing.total_pages)
+        if listing.entries and page < last:
+            yield next_page()
+
     def parse_article(self, response: Response) -> Iterator[Article]:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
-            article = extract(response.url, response.body, content_type)
+            article = extract(response.url, response.body, content_type(response))
         except ValueError as exc:
             self.report(response.url, "unrecognised", str(exc))
             return

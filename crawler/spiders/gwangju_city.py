@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.extract import gwangju
-from crawler.spiders.base import NewswatchSpider
+from crawler.spiders.base import NewswatchSpider, content_type
 from newswatch.config import BoardConfig
 
 
@@ -26,17 +26,6 @@ class GwangjuCitySpider(NewswatchSpider):
                               cb_kwargs={"board": board, "page": page})
 
     def parse_list(self, response: Response, board: BoardConfig, page: int) -> Iterator[scrapy.Request]:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        listing = gwangju.parse_list(response.url, response.body, content_type)
-        if not listing.recognised:
-            self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
-            return
-        for entry in listing.entries:
-            request = self.article_request(entry.url, entry.source_id)
-            if request is not None:
-                yield request
-        last = self.config.sources.gwangju_city.max_pages
-        if listing.total_pages is not None:
-            last = min(last, listing.total_pages)
-        if listing.entries and page < last:
-            yield self.list_request(board, page + 1)
+        listing = gwangju.parse_list(response.url, response.body, content_type(response))
+        yield from self.follow_list(response, listing, page, self.config.sources.gwangju_city.max_pages,
+                                    lambda: self.list_request(board, page + 1))

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.extract import newsprime
-from crawler.spiders.base import NewswatchSpider
+from crawler.spiders.base import NewswatchSpider, content_type
 
 
 def section_list_url(base_url: str, sec_no: int, page: int) -> str:
@@ -30,21 +30,10 @@ class NewsprimeSpider(NewswatchSpider):
                               cb_kwargs={"sec_no": sec_no, "page": page})
 
     def parse_list(self, response: Response, sec_no: int, page: int) -> Iterator[scrapy.Request]:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        listing = newsprime.parse_list(response.url, response.body, content_type)
+        listing = newsprime.parse_list(response.url, response.body, content_type(response))
         if listing.rate_limited:
             # The site answers 200 with a notice; back off for the rest of this crawl instead of insisting.
             self.report(response.url, "rate_limited", "list page answered with the rate-limit notice")
             return
-        if not listing.recognised:
-            self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
-            return
-        for entry in listing.entries:
-            request = self.article_request(entry.url, entry.source_id)
-            if request is not None:
-                yield request
-        last = self.config.sources.newsprime.max_pages
-        if listing.total_pages is not None:
-            last = min(last, listing.total_pages)
-        if listing.entries and page < last:
-            yield self.list_request(sec_no, page + 1)
+        yield from self.follow_list(response, listing, page, self.config.sources.newsprime.max_pages,
+                                    lambda: self.list_request(sec_no, page + 1))
