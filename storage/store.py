@@ -116,6 +116,7 @@ class StoreStats:
         return "\n".join(lines)
 
 
+RANK_CANDIDATES = 20_000
 _JSON_FIELDS = ("authors", "emails", "images", "attachments", "problems")
 _NON_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -374,10 +375,24 @@ class Store:
             params.extend(ids)
         sql = (f"SELECT a.id, a.source, a.title, a.canonical_url, a.published_at, a.body_text, "
                f"bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-               f"WHERE {' AND '.join(where)} ORDER BY score, a.published_at DESC LIMIT ?")
-        rows = self.db.execute(sql, [*params, limit]).fetchall()
+               f"WHERE {' AND '.join(where)} AND articles_fts.rowid >= ? ORDER BY score, a.published_at DESC LIMIT ?")
+        floor = self._rank_floor(compiled.match)
+        rows = self.db.execute(sql, [*params, floor, limit]).fetchall()
+        if floor > 0 and len(rows) < limit:  # filters left too few among the newest candidates: rank them all
+            rows = self.db.execute(sql, [*params, 0, limit]).fetchall()
         return [SearchHit(r[0], r[1], r[2], r[3], r[4], -r[6],
                           snippet(r[5], compiled.terms, start=marks[0], end=marks[1]), compiled.terms) for r in rows]
+
+    def _rank_floor(self, match: str) -> int:
+        """Lowest rowid among the newest RANK_CANDIDATES matches (0 if fewer match).
+
+        Matching is cheap, scoring is not: a term in 40% of a million articles costs about a second to rank
+        in full. Ranking only the newest 20,000 matches keeps every query near 0.1 s; for such common queries the
+        best-scoring older articles are left out, which suits a monitor that reads recent coverage.
+        """
+        row = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC "
+                              "LIMIT 1 OFFSET ?", [match, RANK_CANDIDATES - 1]).fetchone()
+        return row[0] if row else 0
 
     def matches(self, query: str, article_ids: Iterable[int]) -> set[int]:
         """Which of these articles the query matches (how alert rules test new articles)."""

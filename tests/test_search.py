@@ -120,3 +120,14 @@ def test_tokens():
     assert tokens("시 5G") == ["시", "5g"]
     assert compile_query("시").match == '"시" *'
     assert compile_query('"인공지능 중심도시"').match == '"인공 공지 지능 중심 심도 도시"'
+
+
+def test_common_queries_rank_the_newest_candidates_and_filters_fall_back(store, monkeypatch):
+    import storage.store as store_module
+
+    monkeypatch.setattr(store_module, "RANK_CANDIDATES", 2)
+    newest_two = {"gyeonggi", "body_only"}  # the last two stored articles matching 광주
+    assert keys(store, "광주", limit=2) == newest_two
+    # the only Gwangju-AI article in gwangju_city is among the newest; the mayor one is not, but a filter that
+    # leaves too few among the newest candidates ranks them all
+    assert keys(store, "광주", source="newsprime", since="2026-11-20") == {"mayor", "possessive", "gyeonggi"}
