@@ -32,6 +32,7 @@ class StorePipeline:
         self.store: Store | None = None
         self.crawl_id: int | None = None
         self.spooled = 0
+        self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the busy store could not take yet
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -81,7 +82,8 @@ class StorePipeline:
         try:
             self.store.record_error(self.crawl_id, url, kind, message)
         except StoreError as exc:
-            logger.error("could not record %s for %s: %s", kind, url, exc)
+            logger.error("could not record %s for %s yet: %s", kind, url, exc)
+            self.unrecorded.append((url, kind, message))
 
     def on_spider_error(self, failure: Any, response: Any, spider: Any) -> None:
         self.on_problem(getattr(response, "url", None), "spider_error", failure.getErrorMessage())
@@ -89,6 +91,9 @@ class StorePipeline:
     def on_spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None or self.crawl_id is None:
             return
+        pending, self.unrecorded = self.unrecorded, []
+        for url, kind, message in pending:
+            self.on_problem(url, kind, message)
         stats = self.crawler.stats.get_stats()
         pages = int(stats.get("downloader/response_count", 0))
         record = self.store.finish_crawl(self.crawl_id, status=_status(reason, pages, self.store, self.crawl_id),

@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -61,8 +61,6 @@ def next_run(schedule: Schedule, last_start: datetime | None, now: datetime, tim
         return now
     if schedule.kind == "interval":
         assert last_start is not None
-        from datetime import timedelta
-
         return last_start + timedelta(seconds=schedule.seconds)
     return schedule.trigger(timezone).get_next_fire_time(None, now)
 
