@@ -14,7 +14,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.signals import crawl_problem
+from crawler.signals import article_unchanged, crawl_problem, page_validators
 from newswatch.article import Article
 from storage import Store, StoreError
 
@@ -41,6 +41,8 @@ class StorePipeline:
             raise NotConfigured("no NEWSWATCH_DB: items go to feeds only")
         pipeline = cls(db_path, crawler)
         crawler.signals.connect(pipeline.on_problem, signal=crawl_problem)
+        crawler.signals.connect(pipeline.on_validators, signal=page_validators)
+        crawler.signals.connect(pipeline.on_unchanged, signal=article_unchanged)
         crawler.signals.connect(pipeline.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(pipeline.on_spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -84,6 +86,17 @@ class StorePipeline:
         except StoreError as exc:
             logger.error("could not record %s for %s yet: %s", kind, url, exc)
             self.unrecorded.append((url, kind, message))
+
+    def on_validators(self, source: str, source_id: str, etag: str | None, last_modified: str | None) -> None:
+        if self.store is not None:
+            try:
+                self.store.save_validators(source, source_id, etag, last_modified)
+            except StoreError as exc:  # validators only save requests; losing them loses no content
+                logger.warning("validators of %s not saved: %s", source_id, exc)
+
+    def on_unchanged(self, source: str, source_id: str) -> None:
+        if self.store is not None and self.crawl_id is not None:
+            self.store.count_unchanged(self.crawl_id)
 
     def on_spider_error(self, failure: Any, response: Any, spider: Any) -> None:
         self.on_problem(getattr(response, "url", None), "spider_error", failure.getErrorMessage())

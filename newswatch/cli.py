@@ -45,7 +45,7 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
         running = [s for s in sources if s not in skipped]
         if not running:
             return 3
-        run_crawl(config, db, running, log_level=args.log_level)
+        run_crawl(config, db, running, log_level=args.log_level, backfill=args.backfill)
         return _report_crawls(db, running)
     finally:
         for lock in locks:
@@ -281,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("crawl", help="crawl the sources into the store")
     p.add_argument("--source", action="append", help="newsprime or gwangju_city (repeatable; default: all enabled)")
     p.add_argument("--db", help="SQLite store (default: the config's store.path)")
+    p.add_argument("--backfill", type=int, default=0, metavar="N",
+                   help="walk N list pages and fetch every article, ignoring what is stored")
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("extract", help="print the Article of a saved page as JSON")

@@ -71,6 +71,9 @@ class CrawlerConfig:
     retry_backoff: float = 1.0  # seconds before the first retry, doubled for each further one
     max_page_bytes: int = 5_000_000
     obey_robots: bool = True
+    incremental: bool = True  # stop paging at stored articles; skip unchanged stored pages; conditional requests
+    recheck_hours: float = 48.0  # stored articles published this recently are re-fetched (edits happen then)
+    overlap: int = 0  # stored articles a list page may show before paging stops
     autothrottle: bool = True
 
     def resolved_user_agent(self) -> str:

@@ -32,18 +32,20 @@ def enabled_sources(config: Config, requested: list[str] | None = None) -> list[
 
 
 def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | os.PathLike[str],
-                    log_level: str = "INFO") -> Settings:
+                    log_level: str = "INFO", backfill: int = 0) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("NEWSWATCH_DB", str(db_path), priority="cmdline")
     settings.set("NEWSWATCH_CONFIG", str(config_path) if config_path else None, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("NEWSWATCH_BACKFILL", backfill, priority="cmdline")
     return settings
 
 
-def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level: str = "INFO") -> None:
+def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level: str = "INFO",
+              backfill: int = 0) -> None:
     """Crawl the given sources concurrently (they are different sites) and return when all have finished."""
-    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level))
+    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level, backfill))
     for name in sources:
         process.crawl(load_object(SPIDERS[name]))
     process.start()

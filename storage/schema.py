@@ -18,13 +18,15 @@ Tables
   of the same text never alert twice.
 - ``outbox``: alert emails, each kept until the SMTP server accepted it (``sent_at``); failures record
   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
+- ``validators``: per article key, the ETag and Last-Modified of its page when last fetched, for conditional
+  requests (a 304 costs the site almost nothing).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -86,7 +88,12 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["sent_at", "next_attempt_at"])
 
 
-MIGRATIONS = {1: _v1, 2: _v2}
+def _v3(db: sqlite_utils.Database) -> None:
+    db["validators"].create({"source": str, "source_id": str, "etag": str, "last_modified": str, "fetched_at": str},
+                            pk=("source", "source_id"))
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -48,6 +48,15 @@ class StoredArticle:
 
 
 @dataclass
+class KnownArticle:
+    source_id: str
+    title: str
+    published_at: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass
 class Revision:
     revision: int
     replaced_at: str
@@ -296,6 +305,32 @@ class Store:
         if source:
             return self.db.execute("SELECT count(*) FROM articles WHERE source = ?", [source]).fetchone()[0]
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    # --- incremental crawling --------------------------------------------------------------------------------
+
+    def known(self, source: str, source_ids: Iterable[str]) -> dict[str, KnownArticle]:
+        """What the store knows of these articles: enough to decide whether to fetch them again."""
+        ids = list(source_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT a.source_id, a.title, a.published_at, v.etag, v.last_modified FROM articles a "
+            f"LEFT JOIN validators v ON v.source = a.source AND v.source_id = a.source_id "
+            f"WHERE a.source = ? AND a.source_id IN ({marks})", [source, *ids]).fetchall()
+        return {r[0]: KnownArticle(r[0], r[1], r[2], r[3], r[4]) for r in rows}
+
+    def save_validators(self, source: str, source_id: str, etag: str | None, last_modified: str | None) -> None:
+        if not etag and not last_modified:
+            return
+        with self._write(f"saving validators of {source_id}"):
+            self.db["validators"].upsert({"source": source, "source_id": source_id, "etag": etag,
+                                          "last_modified": last_modified, "fetched_at": iso(self.clock.now())},
+                                         pk=("source", "source_id"))
+
+    def count_unchanged(self, crawl_id: int) -> None:
+        """An article the server said was not modified (HTTP 304): unchanged, and nothing written."""
+        self._counts.setdefault(crawl_id, Counter())["unchanged"] += 1
 
     # --- crawls ---------------------------------------------------------------------------------------------
 

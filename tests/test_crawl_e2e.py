@@ -95,19 +95,63 @@ def test_recrawl_publish_and_edit(tmp_path):
     with MockSites(slow_seconds=0.1) as sites:
         result, db = crawl(sites, tmp_path, "--source", "newsprime")
         assert result.returncode == 0, result.stderr[-2000:]
+        sites.clear_log()
         again, _ = crawl(sites, tmp_path, "--source", "newsprime")
-        assert "0 new, 0 updated, 17 unchanged" in again.stdout
+        assert "0 new, 0 updated" in again.stdout
+        catalogue = {str(a) for a in (SEED_NO, EUC_KR_NO, MOBILE_LINKED_NO, DIRECTORY_LINKED_NO)}
+        assert not [r.path for r in sites.requests() if any(f"no={n}" in r.path for n in catalogue)]
         sites.publish_newsprime(new_newsprime_article(
             746590, "광주 AI 데이터센터 증설 착공", ["[프라임경제] 광주 인공지능 데이터센터 증설 공사가 시작됐다."],
             published=kst(2026, 9, 21, 9, 0)))
-        sites.edit_newsprime(746580, paragraphs=["[프라임경제] 예타 통과 소식을 전한 기사가 고쳐졌다.", "수정된 둘째 문단."])
+        # an edit the list shows (a new title) is fetched again although the article is old
+        sites.edit_newsprime(746580, title="광주시, AI 집적단지 2단계 예타 최종 통과",
+                             paragraphs=["[프라임경제] 예타 통과 소식을 전한 기사가 고쳐졌다.", "수정된 둘째 문단."])
         third, _ = crawl(sites, tmp_path, "--source", "newsprime")
-        assert "1 new, 1 updated, 16 unchanged" in third.stdout
+        assert "1 new, 1 updated" in third.stdout
+        backfill, _ = crawl(sites, tmp_path, "--source", "newsprime", "--backfill", "2")
+        assert "0 new, 0 updated, 18 unchanged" in backfill.stdout  # --backfill walks and fetches everything
     with Store(db) as store:
         edited = store.article_by_key("newsprime", "746580")
         assert edited.revision == 2 and edited.article.body_text.endswith("수정된 둘째 문단.")
         assert "6000억원" in store.revisions(edited.id)[0].article.body_text
         assert [h.title for h in store.search("증설 착공")] == ["광주 AI 데이터센터 증설 착공"]
+
+
+def test_incremental_polls_cost_almost_nothing(tmp_path):
+    """Request counts from the mock server's log: what a poll costs when nothing or one thing changed."""
+    from datetime import datetime, timedelta
+
+    from newswatch.clock import KST
+
+    with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
+        recent = datetime.now(KST) - timedelta(hours=1)
+        sites.publish_newsprime(new_newsprime_article(
+            746591, "광주 AI 영재학교 설립 추진", ["[프라임경제] 광주시가 AI 영재학교 설립을 추진한다."], published=recent))
+        first, db = crawl(sites, tmp_path)
+        assert first.returncode == 0, first.stderr[-2000:]
+        sites.clear_log()
+        crawl(sites, tmp_path)
+        no_change = [r.path for r in sites.requests()]
+        # robots.txt of each site, list page 1 of the section and of both boards, and the one recent article,
+        # re-checked within its window with a conditional request that is answered 304
+        assert sorted(no_change) == sorted([
+            "/robots.txt", "/robots.txt", "/news/section_list_all/?sec_no=64&page=1",
+            "/boardList.do?pageId=www789&boardId=BD_0000000027&movePage=1",
+            "/boardList.do?pageId=jngj22&boardId=JG_0000000003&movePage=1",
+            "/news/article.html?no=746591&sec_no=110"])
+        assert [r.status for r in sites.requests() if "746591" in r.path] == [304]
+        sites.clear_log()
+        sites.publish_newsprime(new_newsprime_article(
+            746592, "광주 AI 스타트업 투자 유치", ["[프라임경제] 광주 AI 스타트업이 투자를 유치했다."], published=recent))
+        sites.edit_newsprime(746591, paragraphs=["[프라임경제] 광주시가 AI 영재학교 설립을 추진한다(수정)."])
+        crawl(sites, tmp_path)
+        articles = sorted((r.path, r.status) for r in sites.requests() if "/news/article" in r.path)
+        assert articles == [("/news/article.html?no=746591&sec_no=110", 200),
+                            ("/news/article.html?no=746592&sec_no=110", 200)]
+        assert len(sites.requests()) == 7
+    with Store(db) as store:
+        assert store.article_by_key("newsprime", "746591").revision == 2  # the edit inside the window
+        assert store.article_by_key("newsprime", "746592") is not None
 
 
 def test_rate_limit_and_timeout_are_soft_failures(tmp_path):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -20,10 +22,13 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.extract import extract
-from crawler.extract.listing import ListPage
-from crawler.signals import crawl_problem
+from crawler.extract.listing import ListEntry, ListPage
+from crawler.signals import article_unchanged, crawl_problem, page_validators
 from newswatch.article import Article
+from newswatch.clock import KST
 from newswatch.config import Config, load_config
+from storage import Store
+from storage.store import KnownArticle
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,11 @@ def settings_from_config(cfg: Config) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": min(c.max_page_bytes, 2_000_000),
         "ROBOTSTXT_OBEY": c.obey_robots,
     }
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def content_type(response: Response) -> str | None:
@@ -80,7 +90,19 @@ class NewswatchSpider(scrapy.Spider):
         spider.config = load_config(crawler.settings.get("NEWSWATCH_CONFIG"))
         spider.allowed_domains = spider.config.allowed_domains(cls.name)
         spider.requested_ids: set[str] = set()
+        spider.backfill = crawler.settings.getint("NEWSWATCH_BACKFILL", 0)
+        db = crawler.settings.get("NEWSWATCH_DB")
+        spider.lookup = Store(db) if db and spider.config.crawler.incremental and not spider.backfill else None
+        crawler.signals.connect(spider.close_lookup, signal=signals.spider_closed)
         return spider
+
+    def close_lookup(self) -> None:
+        if self.lookup is not None:
+            self.lookup.close()
+            self.lookup = None
+
+    def pages_to_walk(self, configured: int) -> int:
+        return self.backfill or configured
 
     def report(self, url: str | None, kind: str, message: str) -> None:
         """Record a failure in the crawl record (through the store pipeline) and the log."""
@@ -93,28 +115,55 @@ class NewswatchSpider(scrapy.Spider):
         kind, message = classify_failure(failure)
         self.report(failure.request.url, kind, message)
 
-    def article_request(self, url: str, source_id: str, **meta: Any) -> scrapy.Request | None:
-        """One request per article per crawl, however many lists link it."""
+    def article_request(self, url: str, source_id: str, known: KnownArticle | None = None) -> scrapy.Request | None:
+        """One request per article per crawl, however many lists link it; conditional if we hold validators."""
         if source_id in self.requested_ids:
             return None
         self.requested_ids.add(source_id)
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
+        headers = {}
+        if known is not None and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known is not None and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers,
+                              meta={"source_id": source_id, "handle_httpstatus_list": [304]})
 
+    def needs_fetch(self, known: KnownArticle | None, entry: ListEntry) -> bool:
+        """A stored article is fetched again only if the list shows a change or it is recent enough to be edited."""
+        if known is None:
+            return True
+        if entry.title and " ".join(entry.title.split()) != " ".join(known.title.split()):
+            return True
+        if known.published_at:
+            age = datetime.now(KST) - datetime.fromisoformat(known.published_at)
+            return age <= timedelta(hours=self.config.crawler.recheck_hours)
+        return True
     def follow_list(self, response: Response, listing: ListPage, page: int, max_pages: int,
                     next_page: Callable[[], scrapy.Request]) -> Iterator[scrapy.Request]:
         """Each article of a list page once, then the next list page while there are pages and entries."""
         if not listing.recognised:
             self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
             return
+        known = self.lookup.known(self.name, [e.source_id for e in listing.entries]) if self.lookup else {}
         for entry in listing.entries:
-            request = self.article_request(entry.url, entry.source_id)
+            if not self.needs_fetch(known.get(entry.source_id), entry):
+                self.crawler.stats.inc_value("newswatch/skipped_known")
+                continue
+            request = self.article_request(entry.url, entry.source_id, known.get(entry.source_id))
             if request is not None:
                 yield request
+        max_pages = self.pages_to_walk(max_pages)
         last = max_pages if listing.total_pages is None else min(max_pages, listing.total_pages)
-        if listing.entries and page < last:
+        # Lists are newest first: once a page shows stored articles, the pages after it hold only older ones.
+        reached_stored = len([e for e in listing.entries if e.source_id in known]) > self.config.crawler.overlap
+        if listing.entries and page < last and not reached_stored:
             yield next_page()
 
     def parse_article(self, response: Response) -> Iterator[Article]:
+        source_id = response.meta.get("source_id")
+        if response.status == 304:
+            self.crawler.signals.send_catch_log(article_unchanged, source=self.name, source_id=source_id)
+            return
         try:
             article = extract(response.url, response.body, content_type(response))
         except ValueError as exc:
@@ -123,4 +172,7 @@ class NewswatchSpider(scrapy.Spider):
         if not article.recognised:
             self.report(response.url, "unrecognised", "; ".join(article.problems) or "not an article page")
             return
+        self.crawler.signals.send_catch_log(
+            page_validators, source=self.name, source_id=article.source_id,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"))
         yield article

@@ -144,7 +144,7 @@ class _Newsprime(_Site):
         total_pages = max(1, -(-len(articles) // npp.LIST_SIZE))
         rows = [(self.href(a), a) for a in articles[(page - 1) * npp.LIST_SIZE : page * npp.LIST_SIZE]]
         html = npp.list_page(sec_no, page, rows, total_pages)
-        if page == 1 and sec_no in (64, 110):
+        if page == 1 and sec_no in (64, 110) and self.owner.faulty_links:
             # links that must not end up stored: a 404, an always-500, robots-disallowed, offsite
             extra = npp.extra_rows([
                 (f"/news/article.html?no={MISSING_NO}&sec_no=110", "삭제된 기사", "2026.09.10 09:00"),
@@ -277,12 +277,14 @@ class MockSites:
 
     def __init__(self, *, newsprime: list[MockArticle] | None = None, gwangju: list[MockRelease] | None = None,
                  newsprime_port: int = 0, gwangju_port: int = 0, slow_seconds: float = 2.0,
-                 rate_limit_per_minute: int | None = None, require_user_agent: bool = False) -> None:
+                 rate_limit_per_minute: int | None = None, require_user_agent: bool = False,
+                 faulty_links: bool = True) -> None:
         self.lock = threading.RLock()
         self.log: list[LoggedRequest] = []
         self.slow_seconds = slow_seconds
         self.rate_limit_per_minute = rate_limit_per_minute
         self.require_user_agent = require_user_agent
+        self.faulty_links = faulty_links  # the 404 / 500 / robots / offsite rows on the first list page
         self._newsprime = _Newsprime(self, newsprime if newsprime is not None else default_newsprime())
         self._gwangju = _Gwangju(self, gwangju if gwangju is not None else default_gwangju())
         self._ports = (newsprime_port, gwangju_port)
