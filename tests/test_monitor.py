@@ -16,7 +16,7 @@ from newswatch.alerts.service import AlertService
 from newswatch.clock import KST, FixedClock
 from newswatch.config import load_config, parse_schedule
 from newswatch.mocksite import MockSites
-from newswatch.mocksite.content import kst, new_newsprime_article
+from newswatch.mocksite.content import new_newsprime_article
 from newswatch.scheduler import Monitor, is_due
 from storage import Store
 from tests.conftest import ROOT
@@ -76,7 +76,7 @@ def test_new_article_alerts_once_and_edits_or_copies_do_not(tmp_path, smtp_serve
             sites.publish_newsprime(new_newsprime_article(
                 746599, "광주 인공지능 집적단지에 AI 반도체 실증센터 착공",
                 ["[프라임경제] 광주광역시가 인공지능 집적단지에 AI 반도체 실증센터를 착공했다."],
-                published=kst(2026, 9, 21, 9, 0)))
+                published=datetime.now(KST) - timedelta(hours=1)))  # recent: edits are re-checked
             wait_for(lambda: smtp_server.messages)
             (message,) = smtp_server.messages
             assert "AI 반도체 실증센터 착공" in message.get_body(("plain",)).get_content()
