@@ -48,6 +48,17 @@ timeout = 5
     return load_config(path)
 
 
+def service_with_one_match(tmp_path, clock, smtp_port: int) -> AlertService:
+    """A service whose rule existed before one Gwangju AI article was stored: two messages queued."""
+    config = config_for(tmp_path, smtp_port)
+    service = AlertService(config, tmp_path / "s.db", clock=clock)
+    service.collect(config.alerts.rules)
+    with Store(tmp_path / "s.db", clock=clock) as store:
+        store.save_article(to_article(default_newsprime()[1]))
+    service.collect(config.alerts.rules)
+    return service
+
+
 def test_default_rule_is_precise_on_the_catalogue(tmp_path, clock):
     """Gwangju AI coverage matches; avian influenza ("고병원성 AI"), 경기 광주시 and other regions do not."""
     rule = RuleConfig()
@@ -123,12 +134,7 @@ def test_dead_smtp_server_keeps_the_alert_until_it_is_back(tmp_path, clock):
     from tests.conftest import SmtpServer
 
     server = SmtpServer()  # a port with nothing listening yet
-    config = config_for(tmp_path, server.port)
-    service = AlertService(config, tmp_path / "s.db", clock=clock)
-    service.collect(config.alerts.rules)
-    with Store(tmp_path / "s.db", clock=clock) as store:
-        store.save_article(to_article(default_newsprime()[1]))
-    service.collect(config.alerts.rules)
+    service = service_with_one_match(tmp_path, clock, server.port)
     failed = service.deliver()
     assert (failed.sent, failed.failed) == (0, 2) and "Connection" in failed.errors[0]
     with Store(tmp_path / "s.db", clock=clock) as store:
@@ -146,12 +152,7 @@ def test_dead_smtp_server_keeps_the_alert_until_it_is_back(tmp_path, clock):
 
 
 def test_dry_run_prints_instead_of_sending(tmp_path, clock):
-    config = config_for(tmp_path, 1)
-    service = AlertService(config, tmp_path / "s.db", clock=clock)
-    service.collect(config.alerts.rules)
-    with Store(tmp_path / "s.db", clock=clock) as store:
-        store.save_article(to_article(default_newsprime()[1]))
-    service.collect(config.alerts.rules)
+    service = service_with_one_match(tmp_path, clock, 1)
     out = io.StringIO()
     service.deliver(dry_run=True, out=out)
     assert "Subject: [newswatch] gwangju-ai: =?utf-8?" in out.getvalue()

@@ -25,7 +25,7 @@ from crawler.extract import extract
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.signals import article_unchanged, crawl_problem, page_validators
 from newswatch.article import Article
-from newswatch.clock import KST
+from newswatch.clock import system_clock
 from newswatch.config import Config, load_config
 from storage import Store
 from storage.store import KnownArticle
@@ -135,7 +135,7 @@ class NewswatchSpider(scrapy.Spider):
         if entry.title and " ".join(entry.title.split()) != " ".join(known.title.split()):
             return True
         if known.published_at:
-            age = datetime.now(KST) - datetime.fromisoformat(known.published_at)
+            age = system_clock.now() - datetime.fromisoformat(known.published_at)
             return age <= timedelta(hours=self.config.crawler.recheck_hours)
         return True
     def follow_list(self, response: Response, listing: ListPage, page: int, max_pages: int,
