@@ -20,13 +20,18 @@ Tables
   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
 - ``validators``: per article key, the ETag and Last-Modified of its page when last fetched, for conditional
   requests (a 304 costs the site almost nothing).
+- ``articles.story_id`` and ``story_bands``: near-duplicate articles (a release and its rewrites) share a story,
+  whose id is its first article's id; ``story_bands`` holds each article's MinHash LSH band keys with its
+  publication day, so candidates are found by index seeks (see storage.stories).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+from storage.stories import StoryIndex
+
+SCHEMA_VERSION = 4
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -93,7 +98,15 @@ def _v3(db: sqlite_utils.Database) -> None:
                             pk=("source", "source_id"))
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3}
+def _v4(db: sqlite_utils.Database) -> None:
+    db["articles"].add_column("story_id", int)
+    db["articles"].create_index(["story_id"])
+    db.execute("CREATE TABLE story_bands (key INTEGER NOT NULL, day INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "PRIMARY KEY (key, day, article_id)) WITHOUT ROWID")
+    StoryIndex(db).backfill()
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -22,6 +22,7 @@ from newswatch.clock import KST, Clock, iso, system_clock
 from storage.query import compile_query
 from storage.schema import migrate
 from storage.snippet import snippet
+from storage.stories import StoryIndex, StoryMember, story_day, story_text
 from storage.tokenize import index_text
 
 
@@ -34,6 +35,7 @@ class SaveResult:
     status: str  # "new" | "updated" | "unchanged" | "duplicate"
     article_id: int
     duplicate_of: int | None = None
+    story_id: int | None = None  # set for new articles: their own id, or the story they joined
 
 
 @dataclass
@@ -91,9 +93,21 @@ class SearchHit:
     score: float
     snippet: str
     matched_terms: list[str]
+    story_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class StoryHit:
+    """A search result standing for its story: the story's best-ranked article and its other copies."""
+
+    hit: SearchHit
+    copies: list[StoryMember]  # oldest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.hit.to_dict() | {"copies": [asdict(c) for c in self.copies]}
 
 
 @dataclass
@@ -102,6 +116,8 @@ class StoreStats:
     size_bytes: int
     articles: dict[str, int]
     duplicates: int
+    stories: int
+    stories_with_copies: int
     revisions: int
     last_crawls: dict[str, CrawlRecord]
     errors_last_crawls: dict[str, list[dict[str, Any]]]
@@ -116,6 +132,7 @@ class StoreStats:
         total = sum(self.articles.values())
         lines.append(f"articles: {total} ({', '.join(f'{k} {v}' for k, v in sorted(self.articles.items())) or '-'}), "
                      f"{self.duplicates} duplicates of others, {self.revisions} earlier revisions kept")
+        lines.append(f"stories: {self.stories} ({self.stories_with_copies} with more than one article)")
         for source, r in sorted(self.last_crawls.items()):
             lines.append(f"last crawl of {source}: {r.started_at} {r.status} — {r.pages_fetched} pages, {r.new} new, "
                          f"{r.updated} updated, {r.unchanged} unchanged, {r.duplicates} duplicates, {r.errors} errors")
@@ -171,6 +188,7 @@ class Store:
             if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self.db.execute("PRAGMA journal_mode = WAL")
             migrate(self.db)
+            self.stories = StoryIndex(self.db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(self._explain(exc, f"cannot open the store {self.path}")) from exc
         except RuntimeError as exc:
@@ -235,7 +253,9 @@ class Store:
                     "duplicate_of": dup_of, "revision": 1, "first_seen_at": now, "last_changed_at": now}
                 article_id = self.db["articles"].insert(values).last_pk
                 self._index(article_id, article)
-                result = SaveResult("duplicate" if dup_of else "new", article_id, dup_of)
+                story = self.stories.assign(article_id, article.source, story_text(article),
+                                            story_day(article.published_at, now), copy_of=dup_of)
+                result = SaveResult("duplicate" if dup_of else "new", article_id, dup_of, story)
             elif row[1] == chash:
                 result = SaveResult("unchanged", row[0])
             else:
@@ -249,6 +269,9 @@ class Store:
                 })
                 self.db["articles"].update(article_id, self._row(article, chash, thash) | {
                     "revision": revision + 1, "last_changed_at": now})
+                self.stories.update(article_id, story_text(old.article), story_text(article),
+                                    story_day(article.published_at, old.first_seen_at),
+                                    story_day(old.article.published_at, old.first_seen_at))
                 self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
                 self._index(article_id, article)
                 result = SaveResult("updated", article_id)
@@ -409,14 +432,33 @@ class Store:
             where.append(f"a.id IN ({','.join('?' * len(ids)) or 'NULL'})")
             params.extend(ids)
         sql = (f"SELECT a.id, a.source, a.title, a.canonical_url, a.published_at, a.body_text, "
-               f"bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+               f"bm25(articles_fts, 5.0, 1.0) AS score, coalesce(a.story_id, a.id) "
+               f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
                f"WHERE {' AND '.join(where)} AND articles_fts.rowid >= ? ORDER BY score, a.published_at DESC LIMIT ?")
         floor = self._rank_floor(compiled.match)
         rows = self.db.execute(sql, [*params, floor, limit]).fetchall()
         if floor > 0 and len(rows) < limit:  # filters left too few among the newest candidates: rank them all
             rows = self.db.execute(sql, [*params, 0, limit]).fetchall()
         return [SearchHit(r[0], r[1], r[2], r[3], r[4], -r[6],
-                          snippet(r[5], compiled.terms, start=marks[0], end=marks[1]), compiled.terms) for r in rows]
+                          snippet(r[5], compiled.terms, start=marks[0], end=marks[1]), compiled.terms, r[7])
+                for r in rows]
+
+    def search_stories(self, query: str, *, source: str | None = None, since: str | date | None = None,
+                       limit: int = 20, marks: tuple[str, str] = ("[", "]")) -> list[StoryHit]:
+        """Like search, but one result per story (its best-ranked article), listing the story's other copies."""
+        fetch = limit * 4
+        while True:
+            hits = self.search(query, source=source, since=since, limit=fetch, marks=marks)
+            best: dict[int, SearchHit] = {}
+            for hit in hits:
+                best.setdefault(hit.story_id or hit.article_id, hit)
+            if len(best) >= limit or len(hits) < fetch:
+                break
+            fetch *= 4
+        chosen = list(best.items())[:limit]
+        members = self.stories.members([story for story, _ in chosen])
+        return [StoryHit(hit, [m for m in members.get(story, []) if m.article_id != hit.article_id])
+                for story, hit in chosen]
 
     def _rank_floor(self, match: str) -> int:
         """Lowest rowid among the newest RANK_CANDIDATES matches (0 if fewer match).
@@ -450,6 +492,9 @@ class Store:
         articles = {r[0]: r[1] for r in self.db.execute("SELECT source, count(*) FROM articles GROUP BY source")}
         duplicates = self.db.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0]
         revisions = self.db.execute("SELECT count(*) FROM revisions").fetchone()[0]
+        stories, with_copies = self.db.execute(
+            "SELECT count(*), coalesce(sum(n > 1), 0) FROM (SELECT count(*) AS n FROM articles GROUP BY story_id)"
+        ).fetchone()
         last: dict[str, CrawlRecord] = {}
         errors: dict[str, list[dict[str, Any]]] = {}
         for (source,) in self.db.execute("SELECT DISTINCT source FROM crawls").fetchall():
@@ -458,4 +503,5 @@ class Store:
             errors[source] = self.crawl_errors(record.id)
         total_errors = self.db.execute("SELECT count(*) FROM crawl_errors").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
-        return StoreStats(str(self.path), size, articles, duplicates, revisions, last, errors, total_errors)
+        return StoreStats(str(self.path), size, articles, duplicates, stories, with_copies, revisions, last, errors,
+                          total_errors)
