@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from newswatch.article import source_name
 from newswatch.config import Config, ConfigError, load_config
 from newswatch.locks import CrawlLock, CrawlLocked
 from storage import StoreError
@@ -92,19 +93,28 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 
     with _open_store(args, config) as store:
         try:
-            hits = store.search(args.query, source=args.source, since=args.since, limit=args.limit)
+            if args.stories:
+                stories = store.search_stories(args.query, source=args.source, since=args.since, limit=args.limit)
+                hits = [s.hit for s in stories]
+            else:
+                hits = store.search(args.query, source=args.source, since=args.since, limit=args.limit)
         except QueryError as exc:
             print(f"error: bad query: {exc}", file=sys.stderr)
             return 2
         if args.json:
-            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+            print(json.dumps([h.to_dict() for h in (stories if args.stories else hits)], ensure_ascii=False, indent=2))
             return 0
         start, end = _highlight_markers()
         for i, hit in enumerate(hits, 1):
             snippet = hit.snippet.replace("[", start).replace("]", end) if start != "[" else hit.snippet
             print(f"{i:>3}. {hit.title}\n     {hit.source} · {hit.published_at or '-'} · {hit.canonical_url}\n"
-                  f"     {snippet}\n")
-        print(f"{len(hits)} result(s)", file=sys.stderr)
+                  f"     {snippet}")
+            for copy in stories[i - 1].copies if args.stories else []:
+                print(f"     + {source_name(copy.source)} · {copy.published_at or '-'} · "
+                      f"{copy.title} · {copy.canonical_url}")
+            print()
+        nouns = ("story", "stories") if args.stories else ("result", "results")
+        print(f"{len(hits)} {nouns[len(hits) != 1]}", file=sys.stderr)
     return 0
 
 
@@ -296,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source")
     p.add_argument("--since", help="YYYY-MM-DD or ISO date-time (KST)")
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--stories", action="store_true",
+                   help="one result per story (a release and its rewrites), listing its other copies")
     p.add_argument("--json", action="store_true")
     p.add_argument("--db")
     p.set_defaults(func=cmd_search)

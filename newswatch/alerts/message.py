@@ -12,6 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from newswatch.article import source_name
 from newswatch.clock import KST
 
 # Snippet highlight markers that cannot occur in page text (control characters are stripped from it).
@@ -25,9 +26,6 @@ class AlertItem:
     published_at: str | None
     url: str
     snippet: str  # with MARK_START / MARK_END around matched terms
-
-
-SOURCE_NAMES = {"newsprime": "프라임경제", "gwangju_city": "광주광역시 보도자료"}
 
 
 def _one_line(text: str) -> str:
@@ -53,7 +51,7 @@ def render_text(rule: str, items: list[AlertItem]) -> str:
     for i, item in enumerate(items, 1):
         snippet = _one_line(item.snippet).replace(MARK_START, "[").replace(MARK_END, "]")
         lines += [f"{i}. {_one_line(item.title)}",
-                  f"   {SOURCE_NAMES.get(item.source, item.source)} · {_kst(item.published_at)}",
+                  f"   {source_name(item.source)} · {_kst(item.published_at)}",
                   f"   {snippet}", f"   {_safe_url(item.url)}", ""]
     lines.append("— newswatch")
     return "\n".join(lines)
@@ -66,7 +64,7 @@ def render_html(rule: str, items: list[AlertItem]) -> str:
         url = _safe_url(item.url)
         title = html.escape(_one_line(item.title))
         heading = f'<a href="{html.escape(url, quote=True)}">{title}</a>' if url else title
-        source = html.escape(SOURCE_NAMES.get(item.source, item.source))
+        source = html.escape(source_name(item.source))
         rows.append(f"<li><p><strong>{heading}</strong><br><small>{source}"
                     f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p></li>")
     return (f"<!doctype html><html lang=\"ko\"><body><p>알림 규칙 <strong>{html.escape(rule)}</strong>에 맞는 새 기사 "

@@ -1,0 +1,165 @@
+"""Story assignment cost: does saving an article get slower as the store grows? (issue 4)
+
+Builds two stores of synthetic Korean articles at the same density (270 articles a day, so the story window
+holds the same number of articles in both): 10,000 articles (37 days) and 1,000,000 (about ten years), with
+their FTS rows and real LSH band keys. Then saves the same batch of new articles into each through
+``Store.save_article`` (half of them fresh, half rewrites of an article from the last days: a sentence dropped,
+words changed, a dateline added), timing every save, and counts how the rewrites were grouped.
+
+    .venv/bin/python benchmarks/story_insert.py [--dir bench-data] [--new 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from newswatch.article import Article
+from storage import Store
+from storage.store import content_hash, text_hash
+from storage.stories import story_text
+from storage.storytext import band_keys, shingles
+from storage.tokenize import index_text
+
+PER_DAY = 270
+FIRST_DAY = date(2016, 1, 1)
+SYLLABLES = ("가각간갈감강개거건걸검게격견결경계고곡공과관광교구국군권규균그극근금기긴길김나낙난남내녀년노논농뇌"
+             "누능다단달담당대더도독동두드득등라락란람랑래량러려력련령례로록론료루류률리린림마막만말망매맥면명모목"
+             "몽무문물미민바박반발방배백번범법변별병보복본봉부북분불비빈사산살삼상새색생서석선설섬성세소속손송수숙순"
+             "술시식신실심아악안알암압앙애액야약양어억언업에여역연열염영예오옥온완왕외요욕용우운원월위유육윤은을음")
+COMMON = ["밝혔다", "광주시는", "관계자는", "계획이다", "예정이다", "지원한다", "추진한다", "것으로", "이번", "올해",
+          "지역", "기업", "사업", "시민", "정부", "국비", "협약을", "체결했다", "말했다", "강조했다"]
+
+
+def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
+    return ["".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4)))) for _ in range(size)]
+
+
+def sentence(rng: random.Random, words: list[str]) -> str:
+    parts = []
+    for _ in range(rng.randint(8, 14)):
+        if rng.random() < 0.25:
+            parts.append(rng.choice(COMMON))
+        else:  # Zipf-like: a few words are everywhere, most are rare
+            parts.append(words[min(int(rng.paretovariate(1.1)) - 1, len(words) - 1)] if rng.random() < 0.5
+                         else rng.choice(words))
+    return " ".join(parts) + "."
+
+
+def synthetic(i: int, rng: random.Random, words: list[str], day: date) -> Article:
+    body = "\n\n".join(" ".join(sentence(rng, words) for _ in range(rng.randint(1, 3)))
+                       for _ in range(rng.randint(4, 8)))
+    source = "gwangju_city" if i % 10 == 0 else "newsprime"
+    return Article(source=source, source_id=f"b{i}", canonical_url=f"https://bench.invalid/{i}",
+                   url=f"https://bench.invalid/{i}", title=sentence(rng, words)[:40], body_text=body,
+                   published_at=f"{day.isoformat()}T{9 + i % 9:02d}:00:00+09:00")
+
+
+def rewrite(original: Article, rng: random.Random, words: list[str], n: int) -> Article:
+    """Another outlet's rewrite: dateline, one paragraph dropped, a few words replaced."""
+    paragraphs = original.body_text.split("\n\n")
+    if len(paragraphs) > 3:
+        paragraphs.pop(rng.randrange(1, len(paragraphs)))
+    edited = []
+    for p in paragraphs:
+        tokens = p.split(" ")
+        for _ in range(max(1, len(tokens) // 12)):
+            tokens[rng.randrange(len(tokens))] = rng.choice(words)
+        edited.append(" ".join(tokens))
+    other = "gwangju_city" if original.source == "newsprime" else "newsprime"
+    return Article(source=other, source_id=f"r{n}", canonical_url=f"https://bench.invalid/r{n}",
+                   url=f"https://bench.invalid/r{n}", title="[단독] " + original.title,
+                   body_text="[프라임경제] " + "\n\n".join(edited), published_at=original.published_at)
+
+
+def build(path: Path, count: int, words: list[str]) -> None:
+    """Bulk-load ``count`` unrelated articles (each its own story) with their FTS rows and band keys."""
+    with Store(path) as store:
+        have = store.article_count()
+        db = store.db
+        db.execute("PRAGMA cache_size = -4000000")  # 4 GB: the band keys are random, so their b-tree wants RAM
+        db.execute("PRAGMA synchronous = OFF")  # a benchmark build: rebuilt if the machine dies
+        rng = random.Random(count * 7 + have)
+        batch = 10_000
+        for start in range(have, count, batch):
+            rows, fts, bands = [], [], []
+            for i in range(start, min(start + batch, count)):
+                day = FIRST_DAY + timedelta(days=i // PER_DAY)
+                a = synthetic(i, rng, words, day)
+                row = Store._row(a, content_hash(a), text_hash(a.body_text))
+                rows.append(row | {"id": i + 1, "revision": 1, "story_id": i + 1,
+                                   "first_seen_at": f"{day.isoformat()}T23:00:00+09:00",
+                                   "last_changed_at": f"{day.isoformat()}T23:00:00+09:00"})
+                fts.append((i + 1, index_text(a.title), index_text(a.body_text)))
+                bands += [(key, day.toordinal(), i + 1) for key in band_keys(shingles(story_text(a)))]
+            with db.conn:
+                db["articles"].insert_all(rows, batch_size=2000)
+                db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", fts)
+                db.conn.executemany("INSERT OR IGNORE INTO story_bands (key, day, article_id) VALUES (?, ?, ?)", bands)
+            print(f"  {path.name}: {min(start + batch, count):,} articles", flush=True)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dict[str, object]:
+    rng = random.Random(4)
+    last_day = FIRST_DAY + timedelta(days=(count - 1) // PER_DAY)
+    times, grouped, false_groups = [], 0, 0
+    with Store(path) as store:
+        recent = [store.article(i) for i in range(count - 3 * PER_DAY, count + 1, 7)]
+        for n in range(new):
+            if n % 2:
+                original = rng.choice(recent)
+                assert original is not None
+                article = rewrite(original.article, rng, words, n)
+                article.source_id += run
+            else:
+                article = synthetic(10**9 + n, rng, words, last_day)
+                article.source_id += run
+            started = time.perf_counter()
+            result = store.save_article(article)
+            times.append((time.perf_counter() - started) * 1000)
+            joined = result.story_id != result.article_id
+            if n % 2:
+                grouped += result.story_id == (original.id if joined else -1)
+            else:
+                false_groups += joined
+    times.sort()
+    return {"articles": count, "saves": new, "median_ms": statistics.median(times),
+            "p95_ms": times[int(0.95 * (len(times) - 1))], "saves_per_s": 1000 * len(times) / sum(times),
+            "rewrites_grouped": grouped, "rewrites": new // 2, "fresh_wrongly_grouped": false_groups}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", default="bench-data")
+    parser.add_argument("--new", type=int, default=400)
+    parser.add_argument("--sizes", default="10000,1000000")
+    args = parser.parse_args()
+    words = vocabulary(random.Random(1))
+    run = f"-{int(time.time())}"
+    results = []
+    for count in (int(s) for s in args.sizes.split(",")):
+        path = Path(args.dir) / f"stories_{count}.db"
+        started = time.perf_counter()
+        build(path, count, words)
+        print(f"{path}: ready in {time.perf_counter() - started:,.0f} s", flush=True)
+        results.append(measure(path, count, args.new, words, run))
+        print(json.dumps(results[-1]), flush=True)
+    print("| store | saves | median ms | p95 ms | saves/s | rewrites grouped | fresh wrongly grouped |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        fresh = r["saves"] - r["rewrites"]
+        print(f"| {r['articles']:,} | {r['saves']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['saves_per_s']:.0f} "
+              f"| {r['rewrites_grouped']}/{r['rewrites']} | {r['fresh_wrongly_grouped']}/{fresh} |")
+    if len(results) == 2:
+        print(f"median ratio {results[1]['median_ms'] / results[0]['median_ms']:.2f}×")
+    Path(args.dir, "story_insert.results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
