@@ -70,12 +70,20 @@ class AlertLedger:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
     def unsent(self, rule: str, recipient: str, article_ids: list[int]) -> list[int]:
-        """Those of the articles whose text this recipient has not been alerted about by this rule."""
+        """Those of the articles whose text, and whose story, this recipient has not been alerted about by this rule.
+
+        A later copy of a story already alerted (a newspaper's rewrite of yesterday's release) does not alert
+        again; it is in the store and in ``search --stories``.
+        """
         out = []
         for article_id in article_ids:
-            text_hash = self.db.execute("SELECT text_hash FROM articles WHERE id = ?", [article_id]).fetchone()[0]
-            seen = self.db.execute("SELECT 1 FROM alert_sent WHERE rule = ? AND recipient = ? AND text_hash = ?",
-                                   [rule, recipient, text_hash]).fetchone()
+            text_hash, story = self.db.execute("SELECT text_hash, coalesce(story_id, id) FROM articles WHERE id = ?",
+                                               [article_id]).fetchone()
+            seen = self.db.execute(
+                "SELECT 1 FROM alert_sent WHERE rule = ? AND recipient = ? AND text_hash = ? UNION ALL "
+                "SELECT 1 FROM alert_sent s JOIN articles a ON a.id = s.article_id "
+                "WHERE s.rule = ? AND s.recipient = ? AND a.story_id = ? LIMIT 1",
+                [rule, recipient, text_hash, rule, recipient, story]).fetchone()
             if not seen:
                 out.append(article_id)
         return out

@@ -174,3 +174,27 @@ def test_alerts_cli_add_list_remove_keep_comments(tmp_path):
     assert bad.returncode == 2 and "not saved" in bad.stderr and "broken" not in path.read_text(encoding="utf-8")
     removed = run_newswatch("--config", str(path), "alerts", "remove", "ai-desk")
     assert removed.returncode == 0 and "ai-desk" not in path.read_text(encoding="utf-8")
+
+
+def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, smtp_server):
+    from tests.story_fixtures import story_article
+
+    config = config_for(tmp_path, smtp_server.port)
+    service = AlertService(config, tmp_path / "s.db", clock=clock)
+    service.collect(config.alerts.rules)
+    release, rewrite = story_article("release_ai_center"), story_article("rewrite_ai_center")
+    with Store(tmp_path / "s.db", clock=clock) as store:
+        for name in ("release_ai_center", "rewrite_ai_center", "release_ai_export"):
+            store.save_article(story_article(name))
+    assert service.collect(config.alerts.rules) == 2  # one message per recipient
+    assert service.deliver().sent == 2
+    message = smtp_server.messages[0]
+    assert message["Subject"] == "[newswatch] gwangju-ai: 새 기사 2건"  # two stories, three articles
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert text.count(release.url) == 1 and text.count(rewrite.url) == 1
+    assert text.count("+ 같은 소식") == 1 and "\n3. " not in text
+    assert html.count(f'href="{release.url}"') == 1 and html.count(f'href="{rewrite.url}"') == 1
+    with Store(tmp_path / "s.db", clock=clock) as store:  # a later copy of the alerted story: no new email
+        assert store.save_article(story_article("rewrite_ai_center_brief")).status == "new"
+    assert service.collect(config.alerts.rules) == 0

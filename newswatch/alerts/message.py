@@ -7,7 +7,7 @@ reaches a header (the subject holds the rule name, from the operator's config, a
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -20,12 +20,25 @@ MARK_START, MARK_END = "\x02", "\x03"
 
 
 @dataclass
+class AlertCopy:
+    """Another article of the same story (a rewrite, a re-publication): listed under the item as a link."""
+
+    title: str
+    source: str
+    published_at: str | None
+    url: str
+
+
+@dataclass
 class AlertItem:
+    """One story in an alert: its first matching new article, with the story's other articles as copies."""
+
     title: str
     source: str
     published_at: str | None
     url: str
     snippet: str  # with MARK_START / MARK_END around matched terms
+    copies: list[AlertCopy] = field(default_factory=list)
 
 
 def _one_line(text: str) -> str:
@@ -42,6 +55,12 @@ def _safe_url(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else ""
 
 
+def _link(title: str, url: str) -> str:
+    """An escaped title, linked only when the URL is http(s)."""
+    text, safe = html.escape(_one_line(title)), _safe_url(url)
+    return f'<a href="{html.escape(safe, quote=True)}">{text}</a>' if safe else text
+
+
 def subject(rule: str, count: int) -> str:
     return _one_line(f"[newswatch] {rule}: 새 기사 {count}건")
 
@@ -52,7 +71,11 @@ def render_text(rule: str, items: list[AlertItem]) -> str:
         snippet = _one_line(item.snippet).replace(MARK_START, "[").replace(MARK_END, "]")
         lines += [f"{i}. {_one_line(item.title)}",
                   f"   {source_name(item.source)} · {_kst(item.published_at)}",
-                  f"   {snippet}", f"   {_safe_url(item.url)}", ""]
+                  f"   {snippet}", f"   {_safe_url(item.url)}"]
+        for copy in item.copies:
+            lines += [f"   + 같은 소식: {source_name(copy.source)} · {_kst(copy.published_at)}"
+                      f" · {_one_line(copy.title)}", f"     {_safe_url(copy.url)}"]
+        lines.append("")
     lines.append("— newswatch")
     return "\n".join(lines)
 
@@ -61,12 +84,13 @@ def render_html(rule: str, items: list[AlertItem]) -> str:
     rows = []
     for item in items:
         snippet = html.escape(_one_line(item.snippet)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-        url = _safe_url(item.url)
-        title = html.escape(_one_line(item.title))
-        heading = f'<a href="{html.escape(url, quote=True)}">{title}</a>' if url else title
+        heading = _link(item.title, item.url)
         source = html.escape(source_name(item.source))
+        copies = "".join(f"<li>{html.escape(source_name(c.source))} · {html.escape(_kst(c.published_at))} · "
+                         f"{_link(c.title, c.url)}</li>" for c in item.copies)
+        copies = f"<p><small>같은 소식</small></p><ul>{copies}</ul>" if copies else ""
         rows.append(f"<li><p><strong>{heading}</strong><br><small>{source}"
-                    f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p></li>")
+                    f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p>{copies}</li>")
     return (f"<!doctype html><html lang=\"ko\"><body><p>알림 규칙 <strong>{html.escape(rule)}</strong>에 맞는 새 기사 "
             f"{len(items)}건</p><ol>{''.join(rows)}</ol><p><small>newswatch</small></p></body></html>")
 

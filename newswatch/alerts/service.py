@@ -10,11 +10,20 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from newswatch.alerts.message import MARK_END, MARK_START, AlertItem, build_message, render_html, render_text, subject
+from newswatch.alerts.message import (
+    MARK_END,
+    MARK_START,
+    AlertCopy,
+    AlertItem,
+    build_message,
+    render_html,
+    render_text,
+    subject,
+)
 from newswatch.alerts.smtp import SendError, send
 from newswatch.clock import Clock, system_clock
 from newswatch.config import Config, RuleConfig
-from storage import Store
+from storage import SearchHit, Store
 from storage.alerts import AlertLedger
 
 logger = logging.getLogger("newswatch.alerts")
@@ -40,11 +49,19 @@ class AlertService:
         raise ValueError(f"no alert rule named {name!r}; rules: {', '.join(r.name for r in self.config.alerts.rules)}")
 
     def items(self, store: Store, rule: RuleConfig, article_ids: list[int]) -> list[AlertItem]:
+        """One item per story: its first matching new article, the story's other articles as extra links."""
         found = store.search(rule.query, source=rule.source or None, limit=len(article_ids),
                              marks=(MARK_START, MARK_END), only_ids=article_ids)
         hits = {h.article_id: h for h in found}
-        return [AlertItem(h.title, h.source, h.published_at, h.canonical_url, h.snippet)
-                for h in (hits[i] for i in article_ids if i in hits)]
+        by_story: dict[int, SearchHit] = {}
+        for article_id in article_ids:
+            if article_id in hits:
+                by_story.setdefault(hits[article_id].story_id or article_id, hits[article_id])
+        members = store.stories.members(list(by_story))
+        return [AlertItem(h.title, h.source, h.published_at, h.canonical_url, h.snippet,
+                          [AlertCopy(m.title, m.source, m.published_at, m.canonical_url)
+                           for m in members.get(story, []) if m.article_id != h.article_id])
+                for story, h in by_story.items()]
 
     def collect(self, rules: list[RuleConfig]) -> int:
         """Queue emails for new matches of these rules; returns the number of messages queued."""
