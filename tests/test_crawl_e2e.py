@@ -154,6 +154,38 @@ def test_incremental_polls_cost_almost_nothing(tmp_path):
         assert store.article_by_key("newsprime", "746592") is not None
 
 
+def test_a_release_and_its_rewrite_crawled_from_two_sites_are_one_story(tmp_path):
+    from datetime import datetime, timedelta
+
+    from newswatch.clock import KST
+    from newswatch.mocksite.content import new_gwangju_release
+    from tests.story_fixtures import story_fixture
+
+    recent = datetime.now(KST) - timedelta(hours=3)
+    release, rewrite = story_fixture("release_ai_center"), story_fixture("rewrite_ai_center")
+    with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
+        sites.publish_gwangju(new_gwangju_release(
+            22301, release["title"], release["paragraphs"], published=recent,
+            subtitle_lines=release["subtitle"].split("\n"),
+            contact_lines=["담당부서 : 인공지능산업과", "담당자 : 김지훈 주무관", "연락처 : 062-613-3941"]))
+        sites.publish_newsprime(new_newsprime_article(
+            760101, rewrite["title"], rewrite["paragraphs"], published=recent + timedelta(hours=5),
+            subtitle=rewrite["subtitle"], reporters=["장철호"], emails=["jch@newsprime.co.kr"]))
+        result, db = crawl(sites, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = run_newswatch("search", "--stories", "--json", "실증지원센터", "--db", str(db))
+    stories = json.loads(found.stdout)
+    assert len(stories) == 1, found.stdout
+    story = stories[0]
+    assert {(story["source"], story["title"]), *[(c["source"], c["title"]) for c in story["copies"]]} == {
+        ("newsprime", rewrite["title"]), ("gwangju_city", release["title"])}
+    with Store(db) as store:  # the catalogue's forum release and newsprime's report of it are one story too
+        assert store.stats().stories_with_copies == 2
+        forum = [h for h in store.search_stories("국제포럼") if h.copies]
+        assert [(h.hit.source, [c.source for c in h.copies]) for h in forum] in (
+            [("gwangju_city", ["newsprime"])], [("newsprime", ["gwangju_city"])])
+
+
 def test_rate_limit_and_timeout_are_soft_failures(tmp_path):
     with MockSites(slow_seconds=6.0, rate_limit_per_minute=1) as sites:  # list page 2 gets the notice
         result, db = crawl(sites, tmp_path, "--source", "newsprime", timeout=2.0, retries=0)
