@@ -151,7 +151,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         print(f"\nsearch: {query}")
         for hit in store.search(query, limit=5):
             print(f"  - {hit.title} ({hit.source}, {hit.published_at})\n    {hit.snippet}")
-    print(f"\nconfig: {config_path}\nstore:  {db}  (try: newswatch search AI --db {db})")
+    print(f"\nconfig: {config_path}\nstore:  {db}\n(try: newswatch search AI --db {db}\n"
+          f"  or: newswatch search --stories 국제포럼 --db {db})")
     return status
 
 
