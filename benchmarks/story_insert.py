@@ -4,7 +4,8 @@ Builds two stores of synthetic Korean articles at the same density (270 articles
 holds the same number of articles in both): 10,000 articles (37 days) and 1,000,000 (about ten years), with
 their FTS rows and real LSH band keys. Then saves the same batch of new articles into each through
 ``Store.save_article`` (half of them fresh, half rewrites of an article from the last days: a sentence dropped,
-words changed, a dateline added), timing every save, and counts how the rewrites were grouped.
+words changed, a dateline added), timing every save, and counts how the rewrites were grouped. Each run first
+removes what earlier runs saved, so every run measures the store as built.
 
     .venv/bin/python benchmarks/story_insert.py [--dir bench-data] [--new 400]
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from newswatch.article import Article
 from storage import Store
 from storage.store import content_hash, text_hash
-from storage.stories import story_text
+from storage.stories import story_text, week
 from storage.storytext import band_keys, shingles
 from storage.tokenize import index_text
 
@@ -96,20 +97,34 @@ def build(path: Path, count: int, words: list[str]) -> None:
                                    "first_seen_at": f"{day.isoformat()}T23:00:00+09:00",
                                    "last_changed_at": f"{day.isoformat()}T23:00:00+09:00"})
                 fts.append((i + 1, index_text(a.title), index_text(a.body_text)))
-                bands += [(key, day.toordinal(), i + 1) for key in band_keys(shingles(story_text(a)))]
+                ordinal = day.toordinal()
+                bands += [(week(ordinal), key, ordinal, i + 1) for key in band_keys(shingles(story_text(a)))]
             with db.conn:
                 db["articles"].insert_all(rows, batch_size=2000)
                 db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", fts)
-                db.conn.executemany("INSERT OR IGNORE INTO story_bands (key, day, article_id) VALUES (?, ?, ?)", bands)
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO story_bands (week, key, day, article_id) VALUES (?, ?, ?, ?)", bands)
             print(f"  {path.name}: {min(start + batch, count):,} articles", flush=True)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def reset(store: Store, count: int) -> None:
+    """Remove the articles earlier runs saved (ids past ``count``, all in the last weeks of the store)."""
+    since = week((FIRST_DAY + timedelta(days=(count - 1) // PER_DAY - 14)).toordinal())
+    with store.db.conn:
+        store.db.execute("DELETE FROM articles_fts WHERE rowid > ?", [count])
+        store.db.execute("DELETE FROM story_bands WHERE week >= ? AND article_id > ?", [since, count])
+        for table in ("article_urls", "revisions"):
+            store.db.execute(f"DELETE FROM {table} WHERE article_id > ?", [count])
+        store.db.execute("DELETE FROM articles WHERE id > ?", [count])
+
+
 def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dict[str, object]:
-    rng = random.Random(4)
+    rng = random.Random(run)  # the same batch for both stores, a new one each run
     last_day = FIRST_DAY + timedelta(days=(count - 1) // PER_DAY)
     times, grouped, false_groups = [], 0, 0
     with Store(path) as store:
+        reset(store, count)
         recent = [store.article(i) for i in range(count - 3 * PER_DAY, count + 1, 7)]
         for n in range(new):
             if n % 2:

@@ -22,7 +22,7 @@ Tables
   requests (a 304 costs the site almost nothing).
 - ``articles.story_id`` and ``story_bands``: near-duplicate articles (a release and its rewrites) share a story,
   whose id is its first article's id; ``story_bands`` holds each article's MinHash LSH band keys with its
-  publication day, so candidates are found by index seeks (see storage.stories).
+  publication day and week (day // 7), so candidates are found by index seeks (see storage.stories).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import sqlite_utils
 
 from storage.stories import StoryIndex
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -103,10 +103,20 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["story_id"])
     db.execute("CREATE TABLE story_bands (key INTEGER NOT NULL, day INTEGER NOT NULL, article_id INTEGER NOT NULL, "
                "PRIMARY KEY (key, day, article_id)) WITHOUT ROWID")
-    StoryIndex(db).backfill()
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+def _v5(db: sqlite_utils.Database) -> None:
+    """Band keys by week first (insert cost independent of the store's size), then stories for older articles."""
+    db.execute("CREATE TABLE story_bands_v5 (week INTEGER NOT NULL, key INTEGER NOT NULL, day INTEGER NOT NULL, "
+               "article_id INTEGER NOT NULL, PRIMARY KEY (week, key, day, article_id)) WITHOUT ROWID")
+    db.execute("INSERT INTO story_bands_v5 (week, key, day, article_id) SELECT day / 7, key, day, article_id "
+               "FROM story_bands ORDER BY day / 7, key, day, article_id")
+    db.execute("DROP TABLE story_bands")
+    db.execute("ALTER TABLE story_bands_v5 RENAME TO story_bands")
+    StoryIndex(db).backfill()  # stores older than v4: every article; v4 stores have none left
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -1,14 +1,18 @@
 """Stories: near-duplicate articles (a release and its rewrites, a re-published article) grouped under one id.
 
 An article's ``story_id`` is the id of the story's first article. A new article looks up candidates by its LSH
-band keys among articles published within WINDOW_DAYS of it (an index seek per band, so the cost does not grow
-with the store), then verifies each candidate exactly: the share of the shorter text's shingles that the other
-text has too, after removing boilerplate — shingles the new article shares with candidates of two or more
-different stories (a department's standard paragraph, a recurring closing line). It joins the best story whose
-share is at least MIN_SHARE for another source's article, MIN_SHARE_SAME_SOURCE for its own source's (a short
-release and an earlier one sharing a department's boilerplate paragraph must not group); otherwise it starts a
-story of its own. Stories are never merged or split later:
-an edit updates the article's band keys but keeps its story.
+band keys among articles published within WINDOW_DAYS of it, then verifies each candidate exactly: the share of
+the shorter text's shingles that the other text has too, after removing boilerplate — shingles the new article
+shares with candidates of two or more different stories (a department's standard paragraph, a recurring closing
+line). It joins the best story whose share is at least MIN_SHARE for another source's article,
+MIN_SHARE_SAME_SOURCE for its own source's (a short release and an earlier one sharing a department's boilerplate
+paragraph must not group); otherwise it starts a story of its own. Stories are never merged or split later: an
+edit updates the article's band keys but keeps its story.
+
+``story_bands`` is keyed by (week, key, day, article_id), week = day // 7. Band keys are random, so keyed by
+``key`` first every insert would dirty pages all over a table that grows with the store (40 rows an article);
+week first keeps a week's rows together, so inserts touch the same few recent pages and a lookup is an index seek
+per (week, key) in the window's three weeks: neither grows with the store (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ class StoryMember:
     title: str
     canonical_url: str
     published_at: str | None
+
+
+def week(day: int) -> int:
+    """The story_bands bucket of an ordinal day (SQL: ``day / 7``, integer division of a positive integer)."""
+    return day // 7
 
 
 def story_day(published_at: str | None, first_seen_at: str) -> int:
@@ -102,25 +111,27 @@ class StoryIndex:
         """An edited article keeps its story; its band keys follow the new text."""
         if self.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", [article_id]).fetchone()[0] is not None:
             return
-        for key in band_keys(shingles(old_text)):
-            self.db.execute("DELETE FROM story_bands WHERE key = ? AND day = ? AND article_id = ?",
-                            [key, old_day, article_id])
+        self.db.conn.executemany(
+            "DELETE FROM story_bands WHERE week = ? AND key = ? AND day = ? AND article_id = ?",
+            [(week(old_day), key, old_day, article_id) for key in band_keys(shingles(old_text))])
         self._add_keys(article_id, band_keys(shingles(new_text)), day)
 
     def _add_keys(self, article_id: int, keys: list[int], day: int) -> None:
-        self.db.conn.executemany("INSERT OR IGNORE INTO story_bands (key, day, article_id) VALUES (?, ?, ?)",
-                                 [(key, day, article_id) for key in keys])
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (week, key, day, article_id) VALUES (?, ?, ?, ?)",
+            [(week(day), key, day, article_id) for key in keys])
 
     def candidates(self, article_id: int, keys: list[int], day: int) -> list[Candidate]:
         """Articles sharing a band key with these keys, published within the window of ``day``."""
         if not keys:
             return []
-        marks = ",".join("?" * len(keys))
+        weeks = list(range(week(day - WINDOW_DAYS), week(day + WINDOW_DAYS) + 1))
         rows = self.db.execute(
             f"SELECT coalesce(a.story_id, a.id), a.source, coalesce(a.subtitle || char(10), '') || a.body_text "
-            f"FROM articles a WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}) "
+            f"FROM articles a WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands "
+            f"WHERE week IN ({','.join('?' * len(weeks))}) AND key IN ({','.join('?' * len(keys))}) "
             f"AND day BETWEEN ? AND ?) AND a.id != ?",
-            [*keys, day - WINDOW_DAYS, day + WINDOW_DAYS, article_id]).fetchall()
+            [*weeks, *keys, day - WINDOW_DAYS, day + WINDOW_DAYS, article_id]).fetchall()
         return [Candidate(story, source, shingles(text)) for story, source, text in rows]
 
     def members(self, story_ids: list[int]) -> dict[int, list[StoryMember]]:

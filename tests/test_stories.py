@@ -10,9 +10,9 @@ import sqlite_utils
 
 from newswatch.clock import KST, FixedClock
 from storage import Store
-from storage.schema import MIGRATIONS
-from storage.stories import MIN_SHARE, MIN_SHARE_SAME_SOURCE, Candidate, choose_story
-from storage.storytext import BANDS, normalise, shingles
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.stories import MIN_SHARE, MIN_SHARE_SAME_SOURCE, Candidate, choose_story, story_day, story_text
+from storage.storytext import BANDS, band_keys, normalise, shingles
 from tests.conftest import run_newswatch
 from tests.story_fixtures import story_article
 
@@ -132,6 +132,30 @@ def test_old_stores_get_their_stories_when_opened(tmp_path):
     with Store(path) as store:
         assert [store.db.execute("SELECT story_id FROM articles WHERE id = ?", [i]).fetchone()[0]
                 for i in (1, 2, 3)] == [1, 2, 1]
+
+
+def test_v4_band_keys_move_to_the_week_first_table(tmp_path):
+    """A store made by v4 (band keys by key first) keeps its keys and stories, and a rewrite still finds them."""
+    path = tmp_path / "v4.db"
+    db = sqlite_utils.Database(path)
+    for version in (1, 2, 3, 4):
+        MIGRATIONS[version](db)
+    db.execute("PRAGMA user_version = 4")
+    for i, name in enumerate((RELEASE, OTHER_RELEASE), 1):
+        a = story_article(name)
+        db["articles"].insert(Store._row(a, f"c{i}", f"t{i}") | {
+            "id": i, "story_id": i, "revision": 1, "first_seen_at": a.published_at, "last_changed_at": a.published_at})
+        day = story_day(a.published_at, a.published_at)
+        db.conn.executemany("INSERT INTO story_bands (key, day, article_id) VALUES (?, ?, ?)",
+                            [(key, day, i) for key in band_keys(shingles(story_text(a)))])
+    db.conn.commit()
+    db.conn.close()
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [c.name for c in store.db["story_bands"].columns] == ["week", "key", "day", "article_id"]
+        weeks = store.db.execute("SELECT DISTINCT week = day / 7 FROM story_bands").fetchall()
+        assert weeks == [(1,)] and store.db["story_bands"].count == 2 * BANDS
+        assert store.save_article(story_article(REWRITE)).story_id == 1
 
 
 def test_cli_search_stories(tmp_path):
