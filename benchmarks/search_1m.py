@@ -55,7 +55,7 @@ def build(path: Path, count: int) -> None:
                 rows.append(row | {"id": i + 1, "revision": 1, "first_seen_at": "2026-11-25T00:00:00+09:00",
                                    "last_changed_at": "2026-11-25T00:00:00+09:00"})
                 fts.append((i + 1, index_text(a.title), index_text(a.body_text)))
-            with db.conn:
+            with db.atomic():
                 db["articles"].insert_all(rows, batch_size=5000)
                 db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", fts)
             print(f"  {min(start + batch, count):,} articles", flush=True)

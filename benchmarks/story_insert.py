@@ -7,7 +7,7 @@ their FTS rows and real LSH band keys. Then saves the same batch of new articles
 words changed, a dateline added), timing every save, and counts how the rewrites were grouped. Each run first
 removes what earlier runs saved, so every run measures the store as built.
 
-    .venv/bin/python benchmarks/story_insert.py [--dir bench-data] [--new 400]
+    .venv/bin/python benchmarks/story_insert.py [--dir bench-data] [--new 400] [--backfill]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import time
 from datetime import date, timedelta
@@ -99,7 +100,7 @@ def build(path: Path, count: int, words: list[str]) -> None:
                 fts.append((i + 1, index_text(a.title), index_text(a.body_text)))
                 ordinal = day.toordinal()
                 bands += [(week(ordinal), key, ordinal, i + 1) for key in band_keys(shingles(story_text(a)))]
-            with db.conn:
+            with db.atomic():
                 db["articles"].insert_all(rows, batch_size=2000)
                 db.conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", fts)
                 db.conn.executemany(
@@ -112,7 +113,7 @@ def reset(store: Store, count: int) -> None:
     """Remove the articles earlier runs saved (ids past ``count``, all in the last weeks of the store)."""
     since = week((FIRST_DAY + timedelta(days=(count - 1) // PER_DAY - 14)).toordinal())
     store.db.execute("PRAGMA foreign_keys = OFF")  # duplicate_of is not indexed: each check would scan the store
-    with store.db.conn:
+    with store.db.atomic():
         store.db.execute("DELETE FROM articles_fts WHERE rowid > ?", [count])
         store.db.execute("DELETE FROM story_bands WHERE week >= ? AND article_id > ?", [since, count])
         for table in ("article_urls", "revisions"):
@@ -151,11 +152,32 @@ def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dic
             "rewrites_grouped": grouped, "rewrites": new // 2, "fresh_wrongly_grouped": false_groups}
 
 
+def measure_backfill(path: Path) -> dict[str, float]:
+    """What opening a pre-story store costs: a copy of the store with its stories cleared, given them again."""
+    copy = path.with_name(path.stem + "_backfill.db")
+    shutil.copyfile(path, copy)
+    try:
+        with Store(copy) as store:
+            with store.db.atomic():
+                store.db.execute("DELETE FROM story_bands")
+                store.db.execute("UPDATE articles SET story_id = NULL")
+            started = time.perf_counter()
+            with store.db.atomic():
+                done = store.stories.backfill()
+            seconds = time.perf_counter() - started
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    return {"articles": done, "seconds": seconds, "ms_per_article": 1000 * seconds / done}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", default="bench-data")
     parser.add_argument("--new", type=int, default=400)
     parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--backfill", action="store_true", help="also time giving the first store's articles "
+                        "their stories from scratch (what upgrading a store made before stories costs)")
     args = parser.parse_args()
     words = vocabulary(random.Random(1))
     run = f"-{int(time.time())}"
@@ -176,6 +198,9 @@ def main() -> None:
     if len(results) == 2:
         print(f"1,000,000 / 10,000: median time {results[1]['median_ms'] / results[0]['median_ms']:.2f}×, "
               f"saves/s {results[1]['saves_per_s'] / results[0]['saves_per_s']:.2f}×")
+    if args.backfill:
+        first = Path(args.dir) / f"stories_{args.sizes.split(',')[0]}.db"
+        print("backfill:", json.dumps(measure_backfill(first)))
     Path(args.dir, "story_insert.results.json").write_text(json.dumps(results, indent=1))
 
 

@@ -120,11 +120,27 @@ MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema to SCHEMA_VERSION, one transaction per step."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
-    if current > SCHEMA_VERSION:
-        raise RuntimeError(f"the store has schema version {current}, newer than this newswatch ({SCHEMA_VERSION})")
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        with db.conn:
-            MIGRATIONS[version](db)
-            db.execute(f"PRAGMA user_version = {version}")
+    """Bring the schema to SCHEMA_VERSION, one transaction per step.
+
+    The connection is in autocommit mode, so each step takes its own BEGIN IMMEDIATE: a step killed halfway
+    leaves the store at the version before it, and a second process opening the store meanwhile waits, then
+    finds the step done instead of doing it again.
+    """
+    if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return  # the usual case takes no lock: readers open the store while a crawl writes
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the store has schema version {current}, newer than this newswatch ({SCHEMA_VERSION})")
+            if current == SCHEMA_VERSION:
+                db.execute("COMMIT")
+                return
+            MIGRATIONS[current + 1](db)
+            db.execute(f"PRAGMA user_version = {current + 1}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

@@ -158,6 +158,35 @@ def test_v4_band_keys_move_to_the_week_first_table(tmp_path):
         assert store.save_article(story_article(REWRITE)).story_id == 1
 
 
+def test_a_migration_killed_halfway_leaves_the_earlier_version(tmp_path, monkeypatch):
+    """The v5 step rebuilds story_bands; if it dies after that, the store is still a whole v4 store."""
+    path = tmp_path / "v4.db"
+    db = sqlite_utils.Database(path)
+    for version in (1, 2, 3, 4):
+        MIGRATIONS[version](db)
+    db.execute("PRAGMA user_version = 4")
+    db.conn.commit()
+    db.conn.close()
+
+    def dies_after_the_rebuild(db: sqlite_utils.Database) -> None:
+        real_v5(db)
+        raise KeyboardInterrupt  # the process killed before the version is written
+
+    real_v5 = MIGRATIONS[5]
+    monkeypatch.setitem(MIGRATIONS, 5, dies_after_the_rebuild)
+    with pytest.raises(KeyboardInterrupt):
+        Store(path)
+    db = sqlite_utils.Database(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert [c.name for c in db["story_bands"].columns] == ["key", "day", "article_id"]
+    assert "story_bands_v5" not in db.table_names()
+    db.conn.close()
+    monkeypatch.setitem(MIGRATIONS, 5, real_v5)
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.save_article(story_article(RELEASE)).status == "new"
+
+
 def test_cli_search_stories(tmp_path):
     db = tmp_path / "s.db"
     with Store(db) as store:
