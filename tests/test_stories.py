@@ -117,12 +117,18 @@ def test_search_stories_shows_one_line_per_story(store):
     assert (stats.stories, stats.stories_with_copies) == (2, 1)
 
 
+def store_at(path, version: int) -> sqlite_utils.Database:
+    """A store as an earlier newswatch left it: the schema up to ``version``, no later step run."""
+    db = sqlite_utils.Database(path)
+    for step in range(1, version + 1):
+        MIGRATIONS[step](db)
+    db.execute(f"PRAGMA user_version = {version}")
+    return db
+
+
 def test_old_stores_get_their_stories_when_opened(tmp_path):
     path = tmp_path / "old.db"
-    db = sqlite_utils.Database(path)
-    for version in (1, 2, 3):
-        MIGRATIONS[version](db)
-    db.execute("PRAGMA user_version = 3")
+    db = store_at(path, 3)
     for i, name in enumerate((RELEASE, OTHER_RELEASE, REWRITE), 1):
         a = story_article(name)
         db["articles"].insert(Store._row(a, f"c{i}", f"t{i}") | {
@@ -137,10 +143,7 @@ def test_old_stores_get_their_stories_when_opened(tmp_path):
 def test_v4_band_keys_move_to_the_week_first_table(tmp_path):
     """A store made by v4 (band keys by key first) keeps its keys and stories, and a rewrite still finds them."""
     path = tmp_path / "v4.db"
-    db = sqlite_utils.Database(path)
-    for version in (1, 2, 3, 4):
-        MIGRATIONS[version](db)
-    db.execute("PRAGMA user_version = 4")
+    db = store_at(path, 4)
     for i, name in enumerate((RELEASE, OTHER_RELEASE), 1):
         a = story_article(name)
         db["articles"].insert(Store._row(a, f"c{i}", f"t{i}") | {
@@ -161,10 +164,7 @@ def test_v4_band_keys_move_to_the_week_first_table(tmp_path):
 def test_a_migration_killed_halfway_leaves_the_earlier_version(tmp_path, monkeypatch):
     """The v5 step rebuilds story_bands; if it dies after that, the store is still a whole v4 store."""
     path = tmp_path / "v4.db"
-    db = sqlite_utils.Database(path)
-    for version in (1, 2, 3, 4):
-        MIGRATIONS[version](db)
-    db.execute("PRAGMA user_version = 4")
+    db = store_at(path, 4)
     db.conn.commit()
     db.conn.close()
 
