@@ -79,18 +79,19 @@ def _v1(db: sqlite_utils.Database) -> None:
 
 
 def _v2(db: sqlite_utils.Database) -> None:
-    db["alert_rules"].create({"name": str, "created_at": str, "watermark": int}, pk="name")
+    # if_not_exists here and in _v4: steps once ran without a transaction; one left half done is finished.
+    db["alert_rules"].create({"name": str, "created_at": str, "watermark": int}, pk="name", if_not_exists=True)
     db["alert_sent"].create(
         {"rule": str, "recipient": str, "text_hash": str, "article_id": int, "outbox_id": int, "at": str},
-        pk=("rule", "recipient", "text_hash"),
+        pk=("rule", "recipient", "text_hash"), if_not_exists=True,
     )
     db["outbox"].create(
         {"id": int, "rule": str, "recipient": str, "subject": str, "body_text": str, "body_html": str,
          "article_ids": str, "created_at": str, "attempts": int, "next_attempt_at": str, "sent_at": str,
          "last_error": str},
-        pk="id",
+        pk="id", if_not_exists=True,
     )
-    db["outbox"].create_index(["sent_at", "next_attempt_at"])
+    db["outbox"].create_index(["sent_at", "next_attempt_at"], if_not_exists=True)
 
 
 def _v3(db: sqlite_utils.Database) -> None:
@@ -99,10 +100,11 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 
 def _v4(db: sqlite_utils.Database) -> None:
-    db["articles"].add_column("story_id", int)
-    db["articles"].create_index(["story_id"])
-    db.execute("CREATE TABLE story_bands (key INTEGER NOT NULL, day INTEGER NOT NULL, article_id INTEGER NOT NULL, "
-               "PRIMARY KEY (key, day, article_id)) WITHOUT ROWID")
+    if "story_id" not in db["articles"].columns_dict:
+        db["articles"].add_column("story_id", int)
+    db["articles"].create_index(["story_id"], if_not_exists=True)
+    db.execute("CREATE TABLE IF NOT EXISTS story_bands (key INTEGER NOT NULL, day INTEGER NOT NULL, "
+               "article_id INTEGER NOT NULL, PRIMARY KEY (key, day, article_id)) WITHOUT ROWID")
 
 
 def _v5(db: sqlite_utils.Database) -> None:

@@ -187,6 +187,22 @@ def test_a_migration_killed_halfway_leaves_the_earlier_version(tmp_path, monkeyp
         assert store.save_article(story_article(RELEASE)).status == "new"
 
 
+def test_a_story_step_left_half_done_by_an_older_version_is_finished(tmp_path):
+    """Steps once ran without a transaction: a store may have the v4 column but still say version 3."""
+    path = tmp_path / "half.db"
+    db = store_at(path, 3)
+    db["articles"].add_column("story_id", int)
+    a = story_article(RELEASE)
+    db["articles"].insert(Store._row(a, "c1", "t1") | {
+        "id": 1, "revision": 1, "first_seen_at": a.published_at, "last_changed_at": a.published_at})
+    db.conn.commit()
+    db.conn.close()
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.db.execute("SELECT story_id FROM articles").fetchall() == [(1,)]
+        assert store.save_article(story_article(REWRITE)).story_id == 1
+
+
 def test_cli_search_stories(tmp_path):
     db = tmp_path / "s.db"
     with Store(db) as store:
