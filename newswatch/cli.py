@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from newswatch.article import source_name
 from newswatch.config import Config, ConfigError, load_config
 from newswatch.locks import CrawlLock, CrawlLocked
 from storage import StoreError
@@ -110,7 +109,7 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             print(f"{i:>3}. {hit.title}\n     {hit.source} · {hit.published_at or '-'} · {hit.canonical_url}\n"
                   f"     {snippet}")
             for copy in stories[i - 1].copies if args.stories else []:
-                print(f"     + {source_name(copy.source)} · {copy.published_at or '-'} · "
+                print(f"     + {copy.source} · {copy.published_at or '-'} · "
                       f"{copy.title} · {copy.canonical_url}")
             print()
         nouns = ("story", "stories") if args.stories else ("result", "results")
