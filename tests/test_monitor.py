@@ -116,6 +116,44 @@ def test_alert_survives_a_dead_smtp_server(tmp_path):
         server.stop()
 
 
+def test_digest_rules_send_on_their_own_schedule_not_after_crawls(tmp_path, smtp_server):
+    """The daemon's alert jobs (as `newswatch run` adds them): a digest rule waits for its schedule, then sends
+    one email with everything new since its last run, and nothing again until something new arrives."""
+    from newswatch.cli import _add_alert_jobs
+
+    with MockSites(slow_seconds=0.1) as sites:
+        config, db = monitor_config(tmp_path, sites, smtp_server.port)
+        path = tmp_path / "newswatch.toml"
+        text = path.read_text(encoding="utf-8").replace(
+            'name = "gwangju-ai"\n', 'name = "gwangju-ai"\nmode = "digest"\nschedule = "interval:2s"\n')
+        path.write_text(text + '[[alerts.rules]]\nname = "morning"\nquery = "광주"\nmode = "digest"\n'
+                        'recipients = ["desk@example.org"]\n', encoding="utf-8")
+        config = load_config(path)
+        service = AlertService(config, db)
+        service.digest("gwangju-ai")  # the rule's first run, on an empty store: it starts here
+        monitor = Monitor(config, db, scheduler=BackgroundScheduler(timezone="Asia/Seoul"),
+                          after_crawl=service.after_crawl)
+        assert monitor.crawl("newsprime").status == "ok"
+        service.after_crawl()  # what the daemon does after a crawl: immediate rules only
+        assert smtp_server.messages == []
+        _add_alert_jobs(monitor, config, db)
+        monitor.scheduler.start()
+        try:
+            morning = monitor.scheduler.get_job("digest:morning").next_run_time
+            assert (morning.hour, morning.minute, morning.utcoffset()) == (8, 0, timedelta(hours=9))
+            wait_for(lambda: smtp_server.messages, timeout=30)
+            time.sleep(5)  # two more digest runs: nothing new, nothing sent
+        finally:
+            monitor.stop()
+    (message,) = smtp_server.messages
+    with Store(db) as store:
+        matching = store.search_stories(config.alerts.rules[0].query, limit=100)  # an email lists stories
+    assert message["To"] == "analyst@example.org" and len(matching) >= 2
+    assert message["Subject"] == f"[newswatch] gwangju-ai: 새 기사 {len(matching)}건"
+    body = message.get_body(("plain",)).get_content()
+    assert all(story.hit.title in body for story in matching)
+
+
 def scripted_monitor(tmp_path, script: str, *, interval: str = "interval:1s", timeout: float = 60):
     path = tmp_path / "newswatch.toml"
     db = tmp_path / "m.db"
