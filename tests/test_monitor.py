@@ -151,7 +151,7 @@ def test_digest_rules_send_on_their_own_schedule_not_after_crawls(tmp_path, smtp
     assert message["To"] == "analyst@example.org" and len(matching) >= 2
     assert message["Subject"] == f"[newswatch] gwangju-ai: 새 기사 {len(matching)}건"
     body = message.get_body(("plain",)).get_content()
-    assert all(story.hit.title in body for story in matching)
+    assert all(any(t in body for t in (story.hit.title, *[c.title for c in story.copies])) for story in matching)
 
 
 def scripted_monitor(tmp_path, script: str, *, interval: str = "interval:1s", timeout: float = 60):
