@@ -108,7 +108,8 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
             snippet = hit.snippet.replace("[", start).replace("]", end) if start != "[" else hit.snippet
             print(f"{i:>3}. {hit.title}\n     {hit.source} · {hit.published_at or '-'} · {hit.canonical_url}\n"
                   f"     {snippet}")
-            for copy in stories[i - 1].copies if args.stories else []:
+            copies = stories[i - 1].copies if args.stories else []
+            for copy in copies:
                 print(f"     + {copy.source} · {copy.published_at or '-'} · "
                       f"{copy.title} · {copy.canonical_url}")
             print()

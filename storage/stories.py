@@ -30,6 +30,7 @@ WINDOW_DAYS = 7
 MIN_SHARE = 0.5  # another outlet's rewrite keeps at least half of the shorter text
 MIN_SHARE_SAME_SOURCE = 0.8  # a source does not rewrite itself: its copies are re-publications, nearly identical
 MIN_SHINGLES = 20  # below this (a line or two), texts are too short to call copies unless identical
+_TEXT_SQL = "coalesce(a.subtitle || char(10), '') || a.body_text"  # story_text() of a stored article
 
 
 @dataclass
@@ -127,8 +128,8 @@ class StoryIndex:
             return []
         weeks = list(range(week(day - WINDOW_DAYS), week(day + WINDOW_DAYS) + 1))
         rows = self.db.execute(
-            f"SELECT coalesce(a.story_id, a.id), a.source, coalesce(a.subtitle || char(10), '') || a.body_text "
-            f"FROM articles a WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands "
+            f"SELECT coalesce(a.story_id, a.id), a.source, {_TEXT_SQL} FROM articles a "
+            f"WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands "
             f"WHERE week IN ({','.join('?' * len(weeks))}) AND key IN ({','.join('?' * len(keys))}) "
             f"AND day BETWEEN ? AND ?) AND a.id != ?",
             [*weeks, *keys, day - WINDOW_DAYS, day + WINDOW_DAYS, article_id]).fetchall()
@@ -152,7 +153,6 @@ class StoryIndex:
         rows = self.db.execute("SELECT id, source, duplicate_of, published_at, first_seen_at FROM articles "
                                "WHERE story_id IS NULL ORDER BY id").fetchall()
         for article_id, source, duplicate_of, published_at, first_seen_at in rows:
-            text = self.db.execute("SELECT coalesce(subtitle || char(10), '') || body_text FROM articles WHERE id = ?",
-                                   [article_id]).fetchone()[0]
+            text = self.db.execute(f"SELECT {_TEXT_SQL} FROM articles a WHERE id = ?", [article_id]).fetchone()[0]
             self.assign(article_id, source, text, story_day(published_at, first_seen_at), copy_of=duplicate_of)
         return len(rows)

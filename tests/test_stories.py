@@ -32,8 +32,7 @@ def save_all(store: Store, *names: str) -> dict[str, int]:
 
 
 def grams(name: str) -> set[str]:
-    article = story_article(name)
-    return shingles(f"{article.subtitle or ''}\n{article.body_text}")
+    return shingles(story_text(story_article(name)))
 
 
 def share(a: set[str], b: set[str]) -> float:
