@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from newswatch.article import Article
+from newswatch.core.article import Article
 from storage import Store
 from storage.store import content_hash, text_hash
 from storage.tokenize import index_text

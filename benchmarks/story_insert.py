@@ -21,7 +21,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from newswatch.article import Article
+from newswatch.core.article import Article
 from storage import Store
 from storage.store import content_hash, text_hash
 from storage.stories import story_text, week

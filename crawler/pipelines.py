@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import article_unchanged, crawl_problem, page_validators
-from newswatch.article import Article
+from newswatch.core.article import Article
 from storage import Store, StoreError
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from newswatch.config import Config, ConfigError, load_config
+from newswatch.core.config import Config, ConfigError, load_config
 from newswatch.locks import CrawlLock, CrawlLocked
 from storage import StoreError
 
@@ -178,7 +178,7 @@ def _alert_hook(config: Config, db: Path):  # type: ignore[no-untyped-def]
 
 def _add_alert_jobs(monitor, config: Config, db: Path) -> None:  # type: ignore[no-untyped-def]
     from newswatch.alerts.service import AlertService
-    from newswatch.config import parse_schedule
+    from newswatch.core.config import parse_schedule
 
     service = AlertService(config, db)
     tz = config.scheduler.timezone
@@ -257,7 +257,7 @@ def _edit_rules(args: argparse.Namespace, config: Config) -> int:
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     from datetime import datetime
 
-    from newswatch.clock import system_clock
+    from newswatch.core.clock import system_clock
     from newswatch.crawl import enabled_sources
     from newswatch.scheduler import next_run, source_schedule
 

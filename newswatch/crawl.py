@@ -13,7 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 
-from newswatch.config import Config
+from newswatch.core.config import Config
 
 SPIDERS = {
     "newsprime": "crawler.spiders.newsprime.NewsprimeSpider",

@@ -23,8 +23,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from newswatch.clock import Clock, system_clock
-from newswatch.config import Config, Schedule, parse_schedule
+from newswatch.core.clock import Clock, system_clock
+from newswatch.core.config import Config, Schedule, parse_schedule
 from newswatch.crawl import enabled_sources
 
 logger = logging.getLogger("newswatch.scheduler")

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from newswatch.clock import iso
+from newswatch.core.clock import iso
 from storage.store import Store
 
 BACKOFF_START = timedelta(minutes=1)

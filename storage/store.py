@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlite_utils
 
-from newswatch.article import Article
-from newswatch.clock import KST, Clock, iso, system_clock
+from newswatch.core.article import Article
+from newswatch.core.clock import KST, Clock, iso, system_clock
 from storage.query import compile_query
 from storage.schema import migrate
 from storage.snippet import snippet

@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from newswatch.article import Article
+from newswatch.core.article import Article
 from storage.storytext import band_keys, shingles
 
 WINDOW_DAYS = 7

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from newswatch.article import Article
+from newswatch.core.article import Article
 
 STORIES = Path(__file__).parent / "fixtures" / "stories"
 

@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 
 from newswatch.alerts.service import AlertService
-from newswatch.article import Article
-from newswatch.clock import KST, FixedClock
-from newswatch.config import RuleConfig, load_config
+from newswatch.core.article import Article
+from newswatch.core.clock import KST, FixedClock
+from newswatch.core.config import RuleConfig, load_config
 from newswatch.mocksite.content import default_gwangju, default_newsprime
 from storage import Store
 from storage.alerts import AlertLedger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.config import CONFIG_ENV, ConfigError, load_config
+from newswatch.core.config import CONFIG_ENV, ConfigError, load_config
 
 
 def write(tmp_path, text: str, name: str = "newswatch.toml"):

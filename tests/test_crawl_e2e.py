@@ -121,7 +121,7 @@ def test_incremental_polls_cost_almost_nothing(tmp_path):
     """Request counts from the mock server's log: what a poll costs when nothing or one thing changed."""
     from datetime import datetime, timedelta
 
-    from newswatch.clock import KST
+    from newswatch.core.clock import KST
 
     with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
         recent = datetime.now(KST) - timedelta(hours=1)
@@ -157,7 +157,7 @@ def test_incremental_polls_cost_almost_nothing(tmp_path):
 def test_a_release_and_its_rewrite_crawled_from_two_sites_are_one_story(tmp_path):
     from datetime import datetime, timedelta
 
-    from newswatch.clock import KST
+    from newswatch.core.clock import KST
     from newswatch.mocksite.content import new_gwangju_release
     from tests.story_fixtures import story_fixture
 

@@ -13,8 +13,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from newswatch.alerts.service import AlertService
-from newswatch.clock import KST, FixedClock
-from newswatch.config import load_config, parse_schedule
+from newswatch.core.clock import KST, FixedClock
+from newswatch.core.config import load_config, parse_schedule
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import new_newsprime_article
 from newswatch.scheduler import Monitor, is_due
@@ -239,7 +239,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path):
 
 @pytest.mark.parametrize("text", ["interval:0", "every day", "cron:61 * * * *"])
 def test_bad_schedules_are_refused(text):
-    from newswatch.config import ConfigError
+    from newswatch.core.config import ConfigError
 
     with pytest.raises(ConfigError):
         parse_schedule(text)

@@ -6,7 +6,7 @@ import sqlite3
 from types import SimpleNamespace
 
 from crawler.pipelines import StorePipeline, pending_path
-from newswatch.article import Article
+from newswatch.core.article import Article
 from storage import Store
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from newswatch.article import Article
-from newswatch.clock import KST, FixedClock
+from newswatch.core.article import Article
+from newswatch.core.clock import KST, FixedClock
 from storage import QueryError, Store
 from storage.query import compile_query
 from storage.tokenize import tokens

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from newswatch.article import Article, Attachment, Image
-from newswatch.clock import KST, FixedClock
+from newswatch.core.article import Article, Attachment, Image
+from newswatch.core.clock import KST, FixedClock
 from storage import Store, StoreError
 
 

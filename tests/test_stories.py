@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 import sqlite_utils
 
-from newswatch.clock import KST, FixedClock
+from newswatch.core.clock import KST, FixedClock
 from storage import Store
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 from storage.stories import MIN_SHARE, MIN_SHARE_SAME_SOURCE, Candidate, choose_story, story_day, story_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newswatch.article import Article
+from newswatch.core.article import Article
 
 from . import gwangju, newsprime
 from .urls import site_of

@@ -11,8 +11,8 @@ from lxml import html as lxml_html
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
-from newswatch.article import Article
-from newswatch.clock import KST
+from newswatch.core.article import Article
+from newswatch.core.clock import KST
 
 # Korean pages are UTF-8 or EUC-KR; EUC-KR is decoded as its superset CP949 (w3lib maps it so too).
 FALLBACK_ENCODINGS = ("utf-8", "cp949")

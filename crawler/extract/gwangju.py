@@ -25,7 +25,7 @@ from crawler.extract.common import (
 )
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.extract.urls import gwangju_canonical
-from newswatch.article import Article, Attachment, Image
+from newswatch.core.article import Article, Attachment, Image
 
 SOURCE = "gwangju_city"
 BLOCKED_MARK = "Request Blocked"

@@ -23,7 +23,7 @@ from crawler.extract.common import (
 )
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.extract.urls import newsprime_canonical
-from newswatch.article import Article, Image
+from newswatch.core.article import Article, Image
 
 SOURCE = "newsprime"
 RATE_LIMIT_MARK = "1분이내 접근 횟수를 초과"

@@ -24,9 +24,9 @@ from twisted.python.failure import Failure
 from crawler.extract import extract
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.signals import article_unchanged, crawl_problem, page_validators
-from newswatch.article import Article
-from newswatch.clock import system_clock
-from newswatch.config import Config, load_config
+from newswatch.core.article import Article
+from newswatch.core.clock import system_clock
+from newswatch.core.config import Config, load_config
 from storage import Store
 from storage.store import KnownArticle
 

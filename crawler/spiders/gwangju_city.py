@@ -10,7 +10,7 @@ from scrapy.http import Response
 
 from crawler.extract import gwangju
 from crawler.spiders.base import NewswatchSpider, content_type
-from newswatch.config import BoardConfig
+from newswatch.core.config import BoardConfig
 
 
 class GwangjuCitySpider(NewswatchSpider):

@@ -12,8 +12,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from newswatch.article import source_name
-from newswatch.clock import KST
+from newswatch.core.article import source_name
+from newswatch.core.clock import KST
 
 # Snippet highlight markers that cannot occur in page text (control characters are stripped from it).
 MARK_START, MARK_END = "\x02", "\x03"

@@ -21,8 +21,8 @@ from newswatch.alerts.message import (
     subject,
 )
 from newswatch.alerts.smtp import SendError, send
-from newswatch.clock import Clock, system_clock
-from newswatch.config import Config, RuleConfig
+from newswatch.core.clock import Clock, system_clock
+from newswatch.core.config import Config, RuleConfig
 from storage import SearchHit, Store
 from storage.alerts import AlertLedger
 

@@ -7,7 +7,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from newswatch.config import SmtpConfig
+from newswatch.core.config import SmtpConfig
 
 
 class SendError(RuntimeError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from newswatch.clock import KST
+from newswatch.core.clock import KST
 
 SEED_NO = 502345
 FLAKY_NO = 746561  # answers 500 twice, then 200: retries recover it

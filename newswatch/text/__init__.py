@@ -1,0 +1,1 @@
+"""Korean text analysis shared by the topic engine and story matching (above the ground layer, below the rest)."""

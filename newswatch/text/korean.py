@@ -1,0 +1,50 @@
+"""One shared Korean morphological analyser (Kiwi, from kiwipiepy), loaded on first use.
+
+Kiwi ships its model as a package (kiwipiepy_model), so nothing is downloaded at run time. Loading takes about a
+second and analysing costs about 10 µs a character (a 2,400-character article: ~23 ms), so callers analyse only
+the sentences they need, and importing this module stays free: the analyser is built by ``analyser()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+_lock = threading.Lock()
+_kiwi: Kiwi | None = None
+
+# Content-word tags: common and proper nouns, Latin words (AI, GPU), Chinese characters; numbers are separate.
+NOUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH"})
+
+
+@dataclass(frozen=True)
+class Morpheme:
+    form: str
+    tag: str  # Sejong-style tag as Kiwi gives it (NNG, NNP, SL, SN, JKS, ...)
+    start: int  # character offsets in the analysed text
+    end: int
+
+
+def analyser() -> Kiwi:
+    """The process-wide Kiwi instance (thread-safe to build; Kiwi's own calls are thread-safe)."""
+    global _kiwi
+    if _kiwi is None:
+        with _lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                _kiwi = Kiwi()
+    return _kiwi
+
+
+def morphemes(text: str) -> list[Morpheme]:
+    return [Morpheme(t.form, t.tag, t.start, t.start + t.len) for t in analyser().tokenize(text)]
+
+
+def nouns(text: str) -> list[str]:
+    """Content nouns in order of appearance (particles, endings and punctuation dropped)."""
+    return [m.form for m in morphemes(text) if m.tag in NOUN_TAGS]
