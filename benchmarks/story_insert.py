@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from newswatch.core.article import Article
+from newswatch.core.tokens import index_text
 from storage import Store
 from storage.store import content_hash, text_hash
 from storage.stories import story_text, week
 from storage.storytext import band_keys, shingles
-from storage.tokenize import index_text
 
 PER_DAY = 270
 FIRST_DAY = date(2016, 1, 1)

@@ -48,7 +48,7 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        self.store = Store(self.db_path)
+        self.store = getattr(self.crawler.spider, "store", None) or Store(self.db_path)  # the crawl's one Store
         self.crawl_id = self.store.start_crawl(self.crawler.spider.name)
         self._replay_pending()
 

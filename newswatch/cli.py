@@ -9,7 +9,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from newswatch.core.config import Config, ConfigError, load_config
+from crawler.sites import SITE_NAMES, load_config
+from newswatch.core.config import Config, ConfigError
 from newswatch.locks import CrawlLock, CrawlLocked
 from storage import StoreError
 
@@ -142,8 +143,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         demo_config = load_config(config_path)
         print(f"mock sites: newsprime {sites.newsprime_url}, gwangju {sites.gwangju_url}")
         print(f"crawling both into {db} ...", flush=True)
-        run_crawl(demo_config, db, ["newsprime", "gwangju_city"], log_level=args.log_level)
-    status = _report_crawls(db, ["newsprime", "gwangju_city"])
+        run_crawl(demo_config, db, demo_config.source_names(), log_level=args.log_level)
+    status = _report_crawls(db, demo_config.source_names())
     with Store(db) as store:
         print()
         print(store.stats().render())
@@ -272,7 +273,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
             upcoming = next_run(schedule, last_start, now, config.scheduler.timezone)
             running = CrawlLock(db, source).held_elsewhere()
             print(f"{source}:")
-            print(f"  schedule:  {getattr(config.sources, source).schedule}")
+            print(f"  schedule:  {config.sources[source].schedule}")
             if last:
                 print(f"  last run:  {last.started_at} → {last.finished_at or '…'}  {last.status}: "
                       f"{last.new} new, {last.updated} updated, {last.errors} errors")
@@ -338,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--query", required=True)
     a.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
     a.add_argument("--mode", choices=["immediate", "digest"], default="immediate")
-    a.add_argument("--source", choices=["newsprime", "gwangju_city"])
+    a.add_argument("--source", choices=SITE_NAMES)
     a = actions.add_parser("remove", help="remove a rule from the config file")
     a.add_argument("rule")
     a = actions.add_parser("deliver", help="queue new matches of every rule and send the outbox")

@@ -11,24 +11,19 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from scrapy.utils.misc import load_object
 
+from crawler.sites import SITE_NAMES
 from newswatch.core.config import Config
-
-SPIDERS = {
-    "newsprime": "crawler.spiders.newsprime.NewsprimeSpider",
-    "gwangju_city": "crawler.spiders.gwangju_city.GwangjuCitySpider",
-}
 
 
 def enabled_sources(config: Config, requested: list[str] | None = None) -> list[str]:
     """The sources to crawl: those asked for (validated), else every enabled one."""
     if requested:
-        unknown = [s for s in requested if s not in SPIDERS]
+        unknown = [s for s in requested if s not in SITE_NAMES]
         if unknown:
-            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SPIDERS)}")
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SITE_NAMES)}")
         return list(dict.fromkeys(requested))
-    return [name for name in SPIDERS if getattr(config.sources, name).enabled]
+    return [name for name, source in config.sources.items() if source.enabled]
 
 
 def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | os.PathLike[str],
@@ -45,7 +40,9 @@ def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | o
 def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level: str = "INFO",
               backfill: int = 0) -> None:
     """Crawl the given sources concurrently (they are different sites) and return when all have finished."""
+    from crawler.spiders.sites import SPIDERS
+
     process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level, backfill))
     for name in sources:
-        process.crawl(load_object(SPIDERS[name]))
+        process.crawl(SPIDERS[name])
     process.start()

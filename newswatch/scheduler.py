@@ -42,7 +42,7 @@ class CrawlOutcome:
 
 def source_schedule(config: Config, source: str) -> Schedule:
     key = f"sources.{source}.schedule"
-    return parse_schedule(getattr(config.sources, source).schedule, key, config.scheduler.timezone)
+    return parse_schedule(config.sources[source].schedule, key, config.scheduler.timezone)
 
 
 def is_due(schedule: Schedule, last_start: datetime | None, now: datetime, timezone: str) -> bool:

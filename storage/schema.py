@@ -11,7 +11,7 @@ Tables
 - ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed),
   pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON).
 - ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
-- ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (see storage.tokenize); rowid = articles.id.
+- ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (newswatch.core.tokens); rowid = articles.id.
 - ``alert_rules``: per alert rule, when it was first seen and ``watermark``, the last ``articles.id`` it has
   considered (a new rule starts at the current end of the store, so old articles do not flood its first email).
 - ``alert_sent``: (rule, recipient, text_hash) once per article text, ever: re-crawls, edits, aliases and copies

@@ -19,11 +19,11 @@ import sqlite_utils
 
 from newswatch.core.article import Article
 from newswatch.core.clock import KST, Clock, iso, system_clock
-from storage.query import compile_query
+from newswatch.core.query import compile_query
+from newswatch.core.tokens import index_text
 from storage.schema import migrate
 from storage.snippet import snippet
 from storage.stories import StoryIndex, StoryMember, story_day, story_text
-from storage.tokenize import index_text
 
 
 class StoreError(RuntimeError):

@@ -8,10 +8,11 @@ from datetime import datetime
 
 import pytest
 
+from crawler.sites import load_config
 from newswatch.alerts.service import AlertService
 from newswatch.core.article import Article
 from newswatch.core.clock import KST, FixedClock
-from newswatch.core.config import RuleConfig, load_config
+from newswatch.core.config import RuleConfig
 from newswatch.mocksite.content import default_gwangju, default_newsprime
 from storage import Store
 from storage.alerts import AlertLedger

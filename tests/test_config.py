@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.core.config import CONFIG_ENV, ConfigError, load_config
+from crawler.sites import load_config, site
+from newswatch.core.config import CONFIG_ENV, ConfigError
 
 
 def write(tmp_path, text: str, name: str = "newswatch.toml"):
@@ -18,12 +19,12 @@ def test_defaults_point_at_the_real_sites(tmp_path, monkeypatch):
     monkeypatch.delenv(CONFIG_ENV, raising=False)
     cfg = load_config()
     assert cfg.path is None
-    assert cfg.sources.newsprime.base_url == "https://www.newsprime.co.kr"
-    board = cfg.sources.gwangju_city.boards[0]
+    assert cfg.sources["newsprime"].base_url == "https://www.newsprime.co.kr"
+    board = cfg.sources["gwangju_city"].boards[0]
     assert (board.base_url, board.page_id, board.board_id) == ("https://www.gwangju.go.kr", "www789", "BD_0000000027")
     assert cfg.crawler.obey_robots is True
     assert "+https://" in cfg.crawler.resolved_user_agent()
-    assert cfg.allowed_domains("newsprime") == ["newsprime.co.kr"]
+    assert site("newsprime").allowed_domains(cfg.sources["newsprime"]) == ["newsprime.co.kr"]
 
 
 def test_file_overrides_and_several_boards(tmp_path):
@@ -49,11 +50,11 @@ board_id = "JG_0000000003"
     assert cfg.store.path == "x.db"
     assert cfg.crawler.download_delay == 0.0 and isinstance(cfg.crawler.download_delay, float)
     assert cfg.crawler.resolved_user_agent().endswith("+https://example.org/contact)")
-    assert cfg.sources.newsprime.sections == [64, 110]
-    assert [b.name for b in cfg.sources.gwangju_city.boards] == ["gwangju", "merged"]
-    assert cfg.sources.gwangju_city.boards[0].board_id == "BD_0000000027"  # unset keys keep defaults
-    assert cfg.allowed_domains("newsprime") == ["127.0.0.1"]
-    assert cfg.allowed_domains("gwangju_city") == ["127.0.0.1", "localhost"]
+    assert cfg.sources["newsprime"].sections == [64, 110]
+    assert [b.name for b in cfg.sources["gwangju_city"].boards] == ["gwangju", "merged"]
+    assert cfg.sources["gwangju_city"].boards[0].board_id == "BD_0000000027"  # unset keys keep defaults
+    assert site("newsprime").allowed_domains(cfg.sources["newsprime"]) == ["127.0.0.1"]
+    assert site("gwangju_city").allowed_domains(cfg.sources["gwangju_city"]) == ["127.0.0.1", "localhost"]
 
 
 def test_env_variable_names_the_file(tmp_path, monkeypatch):
@@ -71,7 +72,8 @@ def test_env_variable_names_the_file(tmp_path, monkeypatch):
         ("[crawler]\nobey_robots = 1", "crawler.obey_robots: expected true or false"),
         ("[sources.newsprime]\nsections = ['64']", "sources.newsprime.sections: expected a list of int"),
         ("[sources.newsprime]\nbase_url = 'ftp://x'", "expected an http(s) URL"),
-        ("[sources.newsprime]\nmax_pages = 0", "must be at least 1"),
+        ("[sources.newsprime]\nmax_pages = 0", "sources.newsprime.max_pages: 0 is out of range; allowed: at least 1"),
+        ("[sources.nowhere]\nenabled = true", "unknown source(s) nowhere; known: newsprime, gwangju_city"),
         ("[sources.gwangju_city]\nboards = []", "expected a non-empty list"),
         ("[[sources.gwangju_city.boards]]\nboard = 'x'", "boards[0]: unknown key(s) board"),
     ],
@@ -82,6 +84,35 @@ def test_broken_config_gives_a_clear_error(tmp_path, text, message):
         load_config(path)
     assert message in str(info.value)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[scheduler]\ncrawl_timeout = -1", "scheduler.crawl_timeout: -1.0 is out of range; allowed: more than 0"),
+        ("[scheduler]\ncrawl_timeout = 0", "scheduler.crawl_timeout: 0.0 is out of range; allowed: more than 0"),
+        ("[crawler]\noverlap = -1", "crawler.overlap: -1 is out of range; allowed: at least 0 and at most 1000"),
+        ("[crawler]\ntimeout = 0", "crawler.timeout: 0.0 is out of range; allowed: more than 0"),
+        ("[crawler]\nretries = 1000", "crawler.retries: 1000 is out of range; allowed: at least 0 and at most 20"),
+        ("[crawler]\nrecheck_hours = -5", "crawler.recheck_hours: -5.0 is out of range"),
+        ("[crawler]\nconcurrency_per_domain = 0", "crawler.concurrency_per_domain: 0 is out of range"),
+        ("[crawler]\nmax_page_bytes = 10", "crawler.max_page_bytes: 10 is out of range; allowed: at least 10000"),
+        ("[smtp]\nport = 70000", "smtp.port: 70000 is out of range; allowed: at least 1 and at most 65535"),
+        ("[smtp]\ntimeout = -2", "smtp.timeout: -2.0 is out of range"),
+        ("[[alerts.rules]]\nname = 'x'\nbackfill_days = -1", "alerts.rules[0].backfill_days: -1 is out of range"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_naming_key_value_and_range(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)
+
+
+def test_a_query_nested_too_deeply_is_refused_in_words(tmp_path):
+    path = write(tmp_path, "[[alerts.rules]]\nname = 'x'\nquery = '" + "(" * 500 + "광주" + ")" * 500 + "'\n")
+    with pytest.raises(ConfigError, match=r"alerts.rules\[0\].query: the query nests parentheses or NOTs more than"):
+        load_config(path)
 
 
 def test_missing_explicit_file_and_non_utf8_file(tmp_path):

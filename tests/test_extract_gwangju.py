@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract, gwangju
-from crawler.extract.urls import canonical
+from crawler.sites import canonical, extract
+from crawler.sites.gwangju_city import pages as gwangju
+from crawler.sites.gwangju_city.urls import list_url
 from tests.extraction_fixtures import assert_fields, expected_pages, page_bytes
 
 SITE = "gwangju"
@@ -90,7 +91,7 @@ def test_empty_bytes_huge_page_and_no_id():
 
 
 def test_list_page_rows_titles_dates_and_page_count():
-    url = gwangju.list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 1)
+    url = list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 1)
     assert url == "https://www.gwangju.go.kr/boardList.do?pageId=www789&boardId=BD_0000000027&movePage=1"
     page = gwangju.parse_list(url, page_bytes(SITE, "list"))
     assert page.recognised and page.total_pages == 2188 and len(page.entries) == 10
@@ -102,7 +103,7 @@ def test_list_page_rows_titles_dates_and_page_count():
 
 
 def test_empty_board_and_unrecognised_list():
-    url = gwangju.list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 9)
+    url = list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 9)
     empty = gwangju.parse_list(url, page_bytes(SITE, "list_empty"))
     assert (empty.recognised, empty.entries, empty.total_pages) == (True, [], 0)
     blocked = gwangju.parse_list(url, page_bytes(SITE, "blocked"))

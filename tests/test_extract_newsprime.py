@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract, newsprime
-from crawler.extract.urls import canonical
+from crawler.sites import canonical, extract
+from crawler.sites.newsprime import pages as newsprime
 from tests.extraction_fixtures import assert_fields, expected_pages, page_bytes
 
 SITE = "newsprime"

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from crawler.sites import load_config
 from newswatch.alerts.service import AlertService
 from newswatch.core.clock import KST, FixedClock
-from newswatch.core.config import load_config, parse_schedule
+from newswatch.core.config import parse_schedule
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import new_newsprime_article
 from newswatch.scheduler import Monitor, is_due

@@ -9,9 +9,9 @@ import pytest
 
 from newswatch.core.article import Article
 from newswatch.core.clock import KST, FixedClock
+from newswatch.core.query import compile_query
+from newswatch.core.tokens import tokens
 from storage import QueryError, Store
-from storage.query import compile_query
-from storage.tokenize import tokens
 
 DOCS = {
     "mayor": ("광주광역시장, 인공지능 산업 비전 발표", "광주광역시장은 인공지능을 키우겠다고 말했다.", "2026-11-20T10:00:00+09:00"),

@@ -1,6 +1,7 @@
-"""What both spiders share: config-driven settings, reporting failures, turning article pages into Articles.
+"""The one spider: it walks a registered site's lists newest first and turns its article pages into Articles.
 
-Spiders only navigate: reading a page is the job of the per-site page objects in ``crawler.extract``.
+Spiders only navigate: reading a page is the job of the site's page objects (``crawler/sites/<name>``); each
+site gets a subclass naming it (``crawler.spiders.sites``), so ``scrapy crawl newsprime`` works as usual.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -21,12 +21,13 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from crawler.extract import extract
 from crawler.extract.listing import ListEntry, ListPage
+from crawler.extract.site import ListSpec, Site
 from crawler.signals import article_unchanged, crawl_problem, page_validators
+from crawler.sites import load_config
 from newswatch.core.article import Article
 from newswatch.core.clock import system_clock
-from newswatch.core.config import Config, load_config
+from newswatch.core.config import Config, SourceConfig
 from storage import Store
 from storage.store import KnownArticle
 
@@ -76,8 +77,11 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     return "network", f"{failure.type.__name__}: {failure.value}"
 
 
-class NewswatchSpider(scrapy.Spider):
+class SiteSpider(scrapy.Spider):
+    site: Site  # set by each site's subclass
     config: Config
+    source_config: SourceConfig
+    store: Store | None  # the crawl's one Store: look-ups here, saves in the pipeline, which closes it
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -88,18 +92,35 @@ class NewswatchSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = load_config(crawler.settings.get("NEWSWATCH_CONFIG"))
-        spider.allowed_domains = spider.config.allowed_domains(cls.name)
+        spider.source_config = spider.config.sources[cls.site.name]
+        spider.allowed_domains = cls.site.allowed_domains(spider.source_config)
         spider.requested_ids: set[str] = set()
         spider.backfill = crawler.settings.getint("NEWSWATCH_BACKFILL", 0)
         db = crawler.settings.get("NEWSWATCH_DB")
-        spider.lookup = Store(db) if db and spider.config.crawler.incremental and not spider.backfill else None
-        crawler.signals.connect(spider.close_lookup, signal=signals.spider_closed)
+        spider.store = Store(db) if db else None
         return spider
 
-    def close_lookup(self) -> None:
-        if self.lookup is not None:
-            self.lookup.close()
-            self.lookup = None
+    @property
+    def lookup(self) -> Store | None:
+        """The store to consult about stored articles, unless this crawl ignores what is stored."""
+        return self.store if self.config.crawler.incremental and not self.backfill else None
+
+    async def start(self) -> Any:
+        for spec in self.site.lists(self.source_config):
+            yield self.list_request(spec, 1)
+
+    def list_request(self, spec: ListSpec, page: int) -> scrapy.Request:
+        return scrapy.Request(spec.page_url(page), callback=self.parse_list, errback=self.on_error,
+                              cb_kwargs={"spec": spec, "page": page})
+
+    def parse_list(self, response: Response, spec: ListSpec, page: int) -> Iterator[scrapy.Request]:
+        listing = self.site.parse_list(response.url, response.body, content_type(response))
+        if listing.rate_limited:
+            # The site answers 200 with a notice; back off for the rest of this crawl instead of insisting.
+            self.report(response.url, "rate_limited", "list page answered with the rate-limit notice")
+            return
+        yield from self.follow_list(response, listing, page, self.source_config.max_pages,
+                                    lambda: self.list_request(spec, page + 1))
 
     def pages_to_walk(self, configured: int) -> int:
         return self.backfill or configured
@@ -165,7 +186,7 @@ class NewswatchSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(article_unchanged, source=self.name, source_id=source_id)
             return
         try:
-            article = extract(response.url, response.body, content_type(response))
+            article = self.site.extract(response.url, response.body, content_type(response))
         except ValueError as exc:
             self.report(response.url, "unrecognised", str(exc))
             return

@@ -12,7 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from newswatch.core.article import source_name
+from crawler.sites import label as source_name
 from newswatch.core.clock import KST
 
 # Snippet highlight markers that cannot occur in page text (control characters are stripped from it).

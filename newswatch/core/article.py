@@ -9,13 +9,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SOURCE_NAMES = {"newsprime": "프라임경제", "gwangju_city": "광주광역시 보도자료"}
-
-
-def source_name(source: str) -> str:
-    """How readers know a source (in search output and alert emails)."""
-    return SOURCE_NAMES.get(source, source)
-
 
 @dataclass(frozen=True)
 class Image:

@@ -1,16 +1,22 @@
 """The one config loader: a TOML file whose every key has a default that points at the real sites.
 
-Errors name the file and the key, so a broken config never surfaces as a traceback from deep inside a crawl.
+Errors name the file, the key and what is allowed, so a broken config never surfaces as a traceback from deep
+inside a crawl. Each site declares its own ``[sources.<name>]`` table (a SourceConfig subclass in its folder under
+``crawler/sites``); the registry hands those tables to ``load_config``, so this ground module knows no site.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from newswatch.core.query import QueryError, compile_query
 
 DEFAULT_CONFIG_NAME = "newswatch.toml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"
@@ -19,6 +25,16 @@ DEFAULT_DB = "newswatch.db"
 
 class ConfigError(ValueError):
     """A config file that cannot be used, with the reason in words."""
+
+
+def bounded(default: float, low: float, high: float, *, above: bool = False) -> Any:
+    """A numeric key with its allowed range (``above``: strictly greater than ``low``), checked on load."""
+    return field(default=default, metadata={"range": (low, high, above)})
+
+
+def tables(cls: type, default: Any, *, may_be_empty: bool = False) -> Any:
+    """A key holding a list of tables (``[[alerts.rules]]``), each built as dataclass ``cls``."""
+    return field(default_factory=default, metadata={"tables": cls, "may_be_empty": may_be_empty})
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -64,16 +80,16 @@ def parse_schedule(text: str, key: str = "schedule", timezone: str = "Asia/Seoul
 class CrawlerConfig:
     user_agent: str = "newswatch/0.1 (monitoring crawler; +{contact_url})"
     contact_url: str = "https://github.com/newswatch/newswatch"
-    concurrency_per_domain: int = 2
-    download_delay: float = 1.0
-    timeout: float = 30.0
-    retries: int = 3
-    retry_backoff: float = 1.0  # seconds before the first retry, doubled for each further one
-    max_page_bytes: int = 5_000_000
+    concurrency_per_domain: int = bounded(2, 1, 32)
+    download_delay: float = bounded(1.0, 0, 600)
+    timeout: float = bounded(30.0, 0, 3600, above=True)
+    retries: int = bounded(3, 0, 20)
+    retry_backoff: float = bounded(1.0, 0, 3600)  # seconds before the first retry, doubled for each further one
+    max_page_bytes: int = bounded(5_000_000, 10_000, 1_000_000_000)
     obey_robots: bool = True
     incremental: bool = True  # stop paging at stored articles; skip unchanged stored pages; conditional requests
-    recheck_hours: float = 48.0  # stored articles published this recently are re-fetched (edits happen then)
-    overlap: int = 0  # stored articles a list page may show before paging stops
+    recheck_hours: float = bounded(48.0, 0, 24 * 365)  # stored articles this recent are re-fetched (edits then)
+    overlap: int = bounded(0, 0, 1000)  # stored articles a list page may show before paging stops
     autothrottle: bool = True
 
     def resolved_user_agent(self) -> str:
@@ -81,34 +97,16 @@ class CrawlerConfig:
 
 
 @dataclass
-class NewsprimeConfig:
+class SourceConfig:
+    """Keys every source has; a site's own table (in its folder) adds the lists it walks."""
+
     enabled: bool = True
-    base_url: str = "https://www.newsprime.co.kr"
-    sections: list[int] = field(default_factory=lambda: [64])
-    max_pages: int = 2
+    max_pages: int = bounded(2, 1, 1000)  # list pages per list and crawl
     schedule: str = "interval:30m"
 
-
-@dataclass
-class BoardConfig:
-    name: str = "gwangju"
-    base_url: str = "https://www.gwangju.go.kr"
-    page_id: str = "www789"
-    board_id: str = "BD_0000000027"
-
-
-@dataclass
-class GwangjuConfig:
-    enabled: bool = True
-    max_pages: int = 2
-    schedule: str = "interval:30m"
-    boards: list[BoardConfig] = field(default_factory=lambda: [BoardConfig()])
-
-
-@dataclass
-class SourcesConfig:
-    newsprime: NewsprimeConfig = field(default_factory=NewsprimeConfig)
-    gwangju_city: GwangjuConfig = field(default_factory=GwangjuConfig)
+    def base_urls(self, key: str) -> list[tuple[str, str]]:
+        """(config key, URL) of every base URL in the table: checked on load, and the only hosts followed."""
+        return []
 
 
 @dataclass
@@ -119,7 +117,7 @@ class StoreConfig:
 @dataclass
 class SchedulerConfig:
     timezone: str = "Asia/Seoul"
-    crawl_timeout: float = 1800.0  # seconds a crawl may run before it is killed and recorded as failed
+    crawl_timeout: float = bounded(1800.0, 0, 7 * 86400, above=True)  # a longer crawl is killed, recorded failed
     outbox_interval: str = "interval:5m"  # how often queued alert emails are retried
 
 
@@ -135,12 +133,12 @@ GWANGJU_AI_QUERY = (
 @dataclass
 class SmtpConfig:
     host: str = "localhost"
-    port: int = 587
+    port: int = bounded(587, 1, 65535)
     security: str = "starttls"  # "starttls" | "ssl" | "none"
     username: str = ""
     password_env: str = "NEWSWATCH_SMTP_PASSWORD"  # the password is read from this environment variable only
     sender: str = "newswatch <newswatch@localhost>"
-    timeout: float = 30.0
+    timeout: float = bounded(30.0, 0, 600, above=True)
 
 
 @dataclass
@@ -151,45 +149,34 @@ class RuleConfig:
     mode: str = "immediate"  # "immediate": one email per crawl with matches; "digest": on the rule's schedule
     source: str = ""  # "" = every source
     schedule: str = ""  # digest schedule; "" = alerts.digest_schedule
-    backfill_days: int = 0  # on the rule's first run, also alert on articles first seen this many days back
+    backfill_days: int = bounded(0, 0, 3650)  # on the rule's first run, also alert on articles this many days back
 
 
 @dataclass
 class AlertsConfig:
     digest_schedule: str = "cron:0 8 * * *"
-    rules: list[RuleConfig] = field(default_factory=lambda: [RuleConfig()])
+    rules: list[RuleConfig] = tables(RuleConfig, lambda: [RuleConfig()], may_be_empty=True)
 
 
 @dataclass
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     crawler: CrawlerConfig = field(default_factory=CrawlerConfig)
-    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    sources: dict[str, SourceConfig] = field(default_factory=dict)  # by site name, in registry order
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     path: Path | None = None  # the file it came from, if any
 
     def source_names(self) -> list[str]:
-        return [f.name for f in fields(SourcesConfig)]
-
-    def allowed_domains(self, source: str) -> list[str]:
-        """Hosts a spider may follow links to: only those of its configured base URLs."""
-        if source == "newsprime":
-            host = urlsplit(self.sources.newsprime.base_url).hostname or ""
-            if host.endswith("newsprime.co.kr"):
-                return ["newsprime.co.kr"]
-            return [host]
-        if source == "gwangju_city":
-            return sorted({urlsplit(b.base_url).hostname or "" for b in self.sources.gwangju_city.boards})
-        raise ConfigError(f"unknown source {source!r}; known: {', '.join(self.source_names())}")
+        return list(self.sources)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys and wrong types by name."""
+    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys, wrong types and out-of-range numbers."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
-    known = {f.name: f for f in fields(cls) if not (cls is Config and f.name == "path")}
+    known = {f.name: f for f in fields(cls) if not (cls is Config and f.name in ("path", "sources"))}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -200,16 +187,14 @@ def _build(cls: type, data: Any, where: str) -> Any:
         default = getattr(defaults, name)
         if hasattr(default, "__dataclass_fields__"):
             kwargs[name] = _build(type(default), value, key)
-        elif name in _TABLE_LISTS:
-            if not isinstance(value, list) or (name == "boards" and not value):
-                raise ConfigError(f"{key}: expected a non-empty list of tables ([[{key}]])")
-            kwargs[name] = [_build(_TABLE_LISTS[name], b, f"{key}[{i}]") for i, b in enumerate(value)]
+        elif (table := known[name].metadata.get("tables")) is not None:
+            empty_ok = known[name].metadata["may_be_empty"]
+            if not isinstance(value, list) or not (value or empty_ok) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(f"{key}: expected a {'' if empty_ok else 'non-empty '}list of tables ([[{key}]])")
+            kwargs[name] = [_build(table, b, f"{key}[{i}]") for i, b in enumerate(value)]
         else:
-            kwargs[name] = _check_type(value, default, key)
+            kwargs[name] = _check_range(_check_type(value, default, key), known[name], key)
     return cls(**kwargs)
-
-
-_TABLE_LISTS: dict[str, type] = {"boards": BoardConfig, "rules": RuleConfig}
 
 
 def _check_type(value: Any, default: Any, key: str) -> Any:
@@ -229,31 +214,46 @@ def _check_type(value: Any, default: Any, key: str) -> Any:
     elif isinstance(default, list):
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        if default and not all(isinstance(v, type(default[0])) for v in value):
+        if default and not all(isinstance(v, type(default[0])) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"{key}: expected a list of {type(default[0]).__name__}, got {value!r}")
     return value
 
 
+def _check_range(value: Any, spec: Any, key: str) -> Any:
+    bounds = spec.metadata.get("range")
+    if bounds is None or not isinstance(value, int | float):
+        return value
+    low, high, above = bounds
+    if value > high or value < low or (above and value == low):
+        allowed = f"more than {low:g}" if above else f"at least {low:g}"
+        raise ConfigError(f"{key}: {value!r} is out of range; allowed: {allowed} and at most {high:g}")
+    return value
+
+
+def _build_sources(data: Any, tables: Mapping[str, type[SourceConfig]]) -> dict[str, SourceConfig]:
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ConfigError(f"sources: expected a table, got {type(data).__name__}")
+    unknown = sorted(set(data) - set(tables))
+    if unknown:
+        raise ConfigError(f"sources: unknown source(s) {', '.join(unknown)}; known: {', '.join(tables)}")
+    return {name: _build(cls, data[name], f"sources.{name}") if name in data else cls()
+            for name, cls in tables.items()}
+
+
 def _validate(cfg: Config) -> None:
     _validate_timezone(cfg.scheduler.timezone)
-    for key, text in [("sources.newsprime.schedule", cfg.sources.newsprime.schedule),
-                      ("sources.gwangju_city.schedule", cfg.sources.gwangju_city.schedule),
-                      ("scheduler.outbox_interval", cfg.scheduler.outbox_interval)]:
-        parse_schedule(text, key, cfg.scheduler.timezone)
-    urls = [("sources.newsprime.base_url", cfg.sources.newsprime.base_url)]
-    urls += [(f"sources.gwangju_city.boards[{i}].base_url", b.base_url)
-             for i, b in enumerate(cfg.sources.gwangju_city.boards)]
-    for key, url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
+    parse_schedule(cfg.scheduler.outbox_interval, "scheduler.outbox_interval", cfg.scheduler.timezone)
+    for name, source in cfg.sources.items():
+        parse_schedule(source.schedule, f"sources.{name}.schedule", cfg.scheduler.timezone)
+        for key, url in source.base_urls(f"sources.{name}"):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
     _validate_alerts(cfg)
-    for key, n in [("sources.newsprime.max_pages", cfg.sources.newsprime.max_pages),
-                   ("sources.gwangju_city.max_pages", cfg.sources.gwangju_city.max_pages),
-                   ("crawler.concurrency_per_domain", cfg.crawler.concurrency_per_domain),
-                   ("crawler.max_page_bytes", cfg.crawler.max_page_bytes)]:
-        if n < 1:
-            raise ConfigError(f"{key}: must be at least 1, got {n}")
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 
 
 def _validate_alerts(cfg: Config) -> None:
@@ -270,19 +270,19 @@ def _validate_alerts(cfg: Config) -> None:
         names.add(rule.name)
         if rule.mode not in ("immediate", "digest"):
             raise ConfigError(f"{key}.mode: expected immediate or digest, got {rule.mode!r}")
-        if rule.source and rule.source not in ("newsprime", "gwangju_city"):
-            raise ConfigError(f"{key}.source: expected newsprime, gwangju_city or empty, got {rule.source!r}")
+        if rule.source and rule.source not in cfg.sources:
+            raise ConfigError(f"{key}.source: expected {', '.join(cfg.sources)} or empty, got {rule.source!r}")
         for address in rule.recipients:
-            if "@" not in address or any(c in address for c in "\r\n,;<> "):
+            if not _ADDRESS.match(address):
                 raise ConfigError(f"{key}.recipients: not a plain e-mail address: {address!r}")
         if rule.schedule:
             parse_schedule(rule.schedule, f"{key}.schedule", cfg.scheduler.timezone)
-        from storage.query import QueryError, compile_query
-
         try:
             compile_query(rule.query)
         except QueryError as exc:
             raise ConfigError(f"{key}.query: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{key}.query: nested too deeply") from None
 
 
 def _validate_timezone(name: str) -> None:
@@ -294,22 +294,31 @@ def _validate_timezone(name: str) -> None:
         raise ConfigError(f"scheduler.timezone: unknown time zone {name!r} (e.g. Asia/Seoul)") from None
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config: an explicit path must exist; otherwise $NEWSWATCH_CONFIG, ./newswatch.toml, defaults."""
+def load_config(path: str | os.PathLike[str] | None, sources: Mapping[str, type[SourceConfig]]) -> Config:
+    """Load the config: an explicit path must exist; otherwise $NEWSWATCH_CONFIG, ./newswatch.toml, defaults.
+
+    ``sources`` maps each site's name to its table (``crawler.sites.load_config`` passes the registry's).
+    """
     explicit = path is not None or CONFIG_ENV in os.environ
     chosen = Path(path if path is not None else os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_NAME))
     if not chosen.exists():
         if explicit:
             raise ConfigError(f"config file {chosen} does not exist")
-        return Config()
+        cfg = Config(sources=_build_sources({}, sources))
+        _validate(cfg)
+        return cfg
     try:
         data = tomllib.loads(chosen.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{chosen}: not UTF-8 text ({exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{chosen}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{chosen}: cannot be read: {exc.strerror or exc}") from exc
     try:
+        source_data = data.pop("sources", None)
         cfg = _build(Config, data, "")
+        cfg.sources = _build_sources(source_data, sources)
         _validate(cfg)
     except ConfigError as exc:
         raise ConfigError(f"{chosen}: {exc}") from None

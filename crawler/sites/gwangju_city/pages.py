@@ -24,7 +24,7 @@ from crawler.extract.common import (
     unrecognised,
 )
 from crawler.extract.listing import ListEntry, ListPage
-from crawler.extract.urls import gwangju_canonical
+from crawler.sites.gwangju_city.urls import canonical as gwangju_canonical
 from newswatch.core.article import Article, Attachment, Image
 
 SOURCE = "gwangju_city"
@@ -39,18 +39,6 @@ CONTACT_LINE = re.compile(
 )
 PHONE = re.compile(r"0\d{1,2}[-)\s]\d{3,4}-\d{4}")
 BODY_CHROME = "div.view_image, ul.thumb_list, script, style, form, .koglSeView, .add_file, .viewimg_comment"
-
-
-def list_url(base_url: str, page_id: str, board_id: str, page: int, record_cnt: int | None = None) -> str:
-    """A board list page by GET (the site's own pager POSTs the same parameters)."""
-    query = {"pageId": page_id, "boardId": board_id, "movePage": str(page)}
-    if record_cnt:
-        query["recordCnt"] = str(record_cnt)
-    return f"{base_url.rstrip('/')}/boardList.do?{urlencode(query)}"
-
-
-def detail_url(base_url: str, page_id: str, board_id: str, seq: int) -> str:
-    return f"{base_url.rstrip('/')}/boardView.do?{urlencode({'pageId': page_id, 'boardId': board_id, 'seq': seq})}"
 
 
 def extract(url: str, body: bytes, content_type: str | None = None) -> Article:

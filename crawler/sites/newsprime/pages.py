@@ -22,7 +22,7 @@ from crawler.extract.common import (
     unrecognised,
 )
 from crawler.extract.listing import ListEntry, ListPage
-from crawler.extract.urls import newsprime_canonical
+from crawler.sites.newsprime.urls import canonical as newsprime_canonical
 from newswatch.core.article import Article, Image
 
 SOURCE = "newsprime"

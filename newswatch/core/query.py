@@ -2,6 +2,7 @@
 
 Terms are AND-ed; "quoted phrases" match adjacent words; OR; NOT term or -term; parentheses; AND/OR/NOT in any
 case. User text never reaches FTS5 syntax: every term is re-tokenised and emitted as a quoted phrase of tokens.
+It sits in the ground layer because the config loader checks rule queries with it and the store runs them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from storage.tokenize import is_single_cjk, tokens
+from newswatch.core.tokens import is_single_cjk, tokens
 
 
 class QueryError(ValueError):
@@ -35,12 +36,6 @@ class And:
 @dataclass(frozen=True)
 class Or:
     children: tuple = ()
-
-
-@dataclass
-class Compiled:
-    match: str
-    terms: list[str] = field(default_factory=list)  # positive terms, for highlighting
 
 
 _LEX = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)"?|(?P<word>[^\s()"]+))')
@@ -73,10 +68,14 @@ def _lex(query: str) -> list[tuple[str, str]]:
     return out
 
 
+MAX_DEPTH = 40  # nested parentheses and NOTs; deeper is a mistake or an attack, not a query
+
+
 class _Parser:
     def __init__(self, query: str) -> None:
         self.items = _lex(query)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.items[self.i][0] if self.i < len(self.items) else None
@@ -111,16 +110,14 @@ class _Parser:
 
     def unary(self) -> object:
         kind = self.peek()
-        if kind == "NOT":
-            self.take()
-            return Not(self.unary())
-        if kind == "(":
-            self.take()
-            node = self.or_expr()
-            if self.peek() != ")":
-                raise QueryError("a parenthesis is not closed")
-            self.take()
-            return node
+        if kind in ("NOT", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"the query nests parentheses or NOTs more than {MAX_DEPTH} deep")
+            try:
+                return self._nested(kind)
+            finally:
+                self.depth -= 1
         if kind in ("word", "phrase"):
             k, text = self.take()
             return Term(text, phrase=k == "phrase")
@@ -128,9 +125,26 @@ class _Parser:
             raise QueryError("the query ends where a term was expected")
         raise QueryError(f"{self.items[self.i][1]!r} where a term was expected")
 
+    def _nested(self, kind: str) -> object:
+        self.take()
+        if kind == "NOT":
+            return Not(self.unary())
+        node = self.or_expr()
+        if self.peek() != ")":
+            raise QueryError("a parenthesis is not closed")
+        self.take()
+        return node
+
 
 def parse(query: str) -> object:
+    """The query's tree; QueryError in words for anything that is not a query."""
     return _Parser(query).parse()
+
+
+@dataclass
+class Compiled:
+    match: str
+    terms: list[str] = field(default_factory=list)  # positive terms, for highlighting
 
 
 def _term(node: Term, terms: list[str]) -> str | None:
