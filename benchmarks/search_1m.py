@@ -18,7 +18,7 @@ from pathlib import Path
 from newswatch.core.article import Article
 from newswatch.core.tokens import index_text
 from storage import Store
-from storage.store import content_hash, text_hash
+from storage.articles import content_hash, text_hash
 
 PLACES = ["광주", "광주광역시", "전남", "나주", "목포", "부산", "대구", "서울", "경기 광주시", "포항", "울산", "여수"]
 TOPICS = ["인공지능", "AI", "데이터센터", "반도체", "자율주행", "조류인플루엔자", "방역", "교통", "청년 창업", "관광",

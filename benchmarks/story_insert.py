@@ -24,7 +24,7 @@ from pathlib import Path
 from newswatch.core.article import Article
 from newswatch.core.tokens import index_text
 from storage import Store
-from storage.store import content_hash, text_hash
+from storage.articles import content_hash, text_hash
 from storage.stories import story_text, week
 from storage.storytext import band_keys, shingles
 

@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.signals import article_unchanged, crawl_problem, page_validators
 from newswatch.core.article import Article
-from storage import Store, StoreError
+from storage import Store, StoreError, Validators
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class StorePipeline:
         self.crawl_id: int | None = None
         self.spooled = 0
         self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the busy store could not take yet
+        self.validators: dict[tuple[str, str], Validators] = {}  # saved with their article, in its commit
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -60,7 +61,8 @@ class StorePipeline:
     def _save(self, article: Article) -> None:
         assert self.store is not None
         try:
-            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id)
+            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
+                                    validators=self.validators.pop((article.source, article.source_id), None))
         except StoreError as exc:
             self.spooled += 1
             with pending_path(self.db_path).open("a", encoding="utf-8") as fh:
@@ -88,11 +90,8 @@ class StorePipeline:
             self.unrecorded.append((url, kind, message))
 
     def on_validators(self, source: str, source_id: str, etag: str | None, last_modified: str | None) -> None:
-        if self.store is not None:
-            try:
-                self.store.save_validators(source, source_id, etag, last_modified)
-            except StoreError as exc:  # validators only save requests; losing them loses no content
-                logger.warning("validators of %s not saved: %s", source_id, exc)
+        """The spider sends a page's validators just before its Article: keep them for the article's commit."""
+        self.validators[(source, source_id)] = Validators(etag, last_modified)
 
     def on_unchanged(self, source: str, source_id: str) -> None:
         if self.store is not None and self.crawl_id is not None:

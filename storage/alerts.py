@@ -49,12 +49,12 @@ class AlertLedger:
                                     [since]).fetchone()[0]
         else:
             start = self.db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        with self.store._write(f"registering alert rule {rule}"):
+        with self.store.transaction(f"registering alert rule {rule}"):
             self.db["alert_rules"].insert({"name": rule, "created_at": iso(now), "watermark": start})
         return start
 
     def advance(self, rule: str, article_id: int) -> None:
-        with self.store._write(f"advancing alert rule {rule}"):
+        with self.store.transaction(f"advancing alert rule {rule}"):
             self.db.execute("UPDATE alert_rules SET watermark = max(watermark, ?) WHERE name = ?", [article_id, rule])
 
     def new_articles(self, after_id: int, source: str | None = None) -> list[int]:
@@ -91,7 +91,7 @@ class AlertLedger:
     def queue(self, rule: str, recipient: str, subject: str, body_text: str, body_html: str,
               article_ids: list[int]) -> int:
         now = iso(self.store.clock.now())
-        with self.store._write(f"queueing an alert of {rule}"):
+        with self.store.transaction(f"queueing an alert of {rule}"):
             outbox_id = self.db["outbox"].insert({
                 "rule": rule, "recipient": recipient, "subject": subject, "body_text": body_text,
                 "body_html": body_html, "article_ids": json.dumps(article_ids), "created_at": now, "attempts": 0,
@@ -115,7 +115,7 @@ class AlertLedger:
         return [self._message(r) for r in self.db.query("SELECT * FROM outbox WHERE sent_at IS NOT NULL ORDER BY id")]
 
     def mark_sent(self, message_id: int) -> None:
-        with self.store._write(f"marking alert {message_id} sent"):
+        with self.store.transaction(f"marking alert {message_id} sent"):
             self.db["outbox"].update(message_id, {"sent_at": iso(self.store.clock.now()), "last_error": None})
 
     def mark_failed(self, message: OutboxMessage, error: str) -> datetime:
@@ -123,7 +123,7 @@ class AlertLedger:
         attempts = message.attempts + 1
         delay = min(BACKOFF_START * 2 ** (attempts - 1), BACKOFF_MAX)
         next_at = self.store.clock.now() + delay
-        with self.store._write(f"recording a failed send of alert {message.id}"):
+        with self.store.transaction(f"recording a failed send of alert {message.id}"):
             self.db["outbox"].update(message.id, {"attempts": attempts, "last_error": error[:1000],
                                                   "next_attempt_at": iso(next_at)})
         return next_at

@@ -115,7 +115,7 @@ def _v5(db: sqlite_utils.Database) -> None:
                "FROM story_bands ORDER BY day / 7, key, day, article_id")
     db.execute("DROP TABLE story_bands")
     db.execute("ALTER TABLE story_bands_v5 RENAME TO story_bands")
-    StoryIndex(db).backfill()  # stores older than v4: every article; v4 stores have none left
+    StoryIndex(db.conn).backfill()  # stores older than v4: every article; v4 stores have none left
 
 
 MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}

@@ -17,11 +17,10 @@ per (week, key) in the window's three weeks: neither grows with the store (docs/
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import sqlite_utils
 
 from newswatch.core.article import Article
 from storage.storytext import band_keys, shingles
@@ -93,8 +92,8 @@ def story_text(article: Article) -> str:
 class StoryIndex:
     """The story tables' one owner; called by the store inside its write transactions."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.db = conn
 
     def assign(self, article_id: int, source: str, text: str, day: int, *, copy_of: int | None = None) -> int:
         """Put a newly stored article into a story (its exact copy's, a near-duplicate's, or a new one)."""
@@ -112,13 +111,13 @@ class StoryIndex:
         """An edited article keeps its story; its band keys follow the new text."""
         if self.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", [article_id]).fetchone()[0] is not None:
             return
-        self.db.conn.executemany(
+        self.db.executemany(
             "DELETE FROM story_bands WHERE week = ? AND key = ? AND day = ? AND article_id = ?",
             [(week(old_day), key, old_day, article_id) for key in band_keys(shingles(old_text))])
         self._add_keys(article_id, band_keys(shingles(new_text)), day)
 
     def _add_keys(self, article_id: int, keys: list[int], day: int) -> None:
-        self.db.conn.executemany(
+        self.db.executemany(
             "INSERT OR IGNORE INTO story_bands (week, key, day, article_id) VALUES (?, ?, ?, ?)",
             [(week(day), key, day, article_id) for key in keys])
 

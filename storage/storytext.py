@@ -15,15 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-from datasketch import MinHash
+if TYPE_CHECKING:
+    import numpy as np
 
 SHINGLE = 4  # characters, after removing spaces and punctuation (about two Korean words)
 BANDS, ROWS = 40, 3
 NUM_PERM = BANDS * ROWS
 SCHEME = "affine32"
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=20261125, scheme=SCHEME).permutations
+
+
+@cache
+def _permutations():  # type: ignore[no-untyped-def]
+    """datasketch (and numpy, scipy under it) load on the first signature, not when `search` imports the store."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=20261125, scheme=SCHEME).permutations
 
 _LINE_DROP = re.compile(r"^\s*(※|<\s*끝\s*>|\[?\s*(담당부서|담당자|연락처|문의)\b)")
 _LEAD = re.compile(r"^\s*(\[[^\]\n]{1,20}\]|【[^】\n]{1,30}】|\([^)\n]{0,20}=[^)\n]{0,30}\))\s*")
@@ -65,7 +74,9 @@ def shingles(text: str) -> set[str]:
 
 
 def signature(grams: set[str]) -> np.ndarray:
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=SCHEME)
+    from datasketch import MinHash
+
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
     minhash.update_batch([g.encode("utf-8") for g in grams])
     return minhash.hashvalues
 

@@ -86,7 +86,7 @@ def test_failures_are_recorded_and_rules_obeyed(first_crawl):
     assert not [p for p in paths if f"no={ROBOTS_NO}" in p or p.startswith("/news/print/")]  # robots.txt obeyed
     assert "/robots.txt" in paths
     with Store(db) as store:
-        stats = json.loads(store.db["crawls"].get(record.id)["stats"])
+        stats = store.crawl_stats(record.id)
         assert stats.get("offsite/filtered", 0) >= 1  # the link to another host was dropped, not fetched
         assert store.article_by_key("newsprime", str(OFFSITE_NO)) is None
 

@@ -123,7 +123,7 @@ def test_tokens():
 
 
 def test_common_queries_rank_the_newest_candidates_and_filters_fall_back(store, monkeypatch):
-    import storage.store as store_module
+    import storage.search as store_module
 
     monkeypatch.setattr(store_module, "RANK_CANDIDATES", 2)
     newest_two = {"gyeonggi", "body_only"}  # the last two stored articles matching 광주

@@ -66,10 +66,10 @@ def test_every_url_form_is_an_alias_of_one_row(store):
 def test_unchanged_article_writes_nothing(store, clock):
     a = article()
     store.save_article(a, fetched_url=a.url)
-    before = store.db.conn.total_changes
+    before = store.conn.total_changes
     clock.advance(hours=1)
     assert store.save_article(a, fetched_url=a.url).status == "unchanged"
-    assert store.db.conn.total_changes == before
+    assert store.conn.total_changes == before
     assert store.article(1).last_changed_at == "2026-11-25T09:00:00+09:00"
 
 

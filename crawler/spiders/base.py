@@ -29,7 +29,7 @@ from newswatch.core.article import Article
 from newswatch.core.clock import system_clock
 from newswatch.core.config import Config, SourceConfig
 from storage import Store
-from storage.store import KnownArticle
+from storage.articles import KnownArticle
 
 logger = logging.getLogger(__name__)
 

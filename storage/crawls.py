@@ -1,0 +1,112 @@
+"""Crawl records: one row per crawl of a source, its counts, and what failed in it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from newswatch.core.clock import iso
+
+
+@dataclass
+class CrawlRecord:
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    pages_fetched: int
+    new: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    errors: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """The one line a crawl is reported by (CLI, daemon log)."""
+        return (f"{self.status} — {self.pages_fetched} pages, {self.new} new, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.duplicates} duplicates, {self.errors} errors")
+
+
+_RECORD_COLUMNS = ("id, source, started_at, finished_at, status, pages_fetched, new, updated, unchanged, "
+                   "duplicates, errors")
+
+
+class CrawlLog:
+    """The crawl tables' seam of Store (a mixin: it uses the Store's connection, clock and transaction).
+
+    Counts of saved articles are kept in memory until the crawl finishes: a crawl's record is written twice,
+    when it starts and when it ends, not once per article.
+    """
+
+    _counts: dict[int, Counter[str]]
+
+    def start_crawl(self, source: str) -> int:
+        with self.transaction(f"starting a crawl of {source}"):
+            crawl_id = self.db["crawls"].insert({
+                "source": source, "started_at": iso(self.clock.now()), "status": "running", "pages_fetched": 0,
+                "new": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "errors": 0}).last_pk
+        self._counts[crawl_id] = Counter()
+        return crawl_id
+
+    def count(self, crawl_id: int, status: str) -> None:
+        """One more article of this crawl with this save status ("new", "unchanged", ...)."""
+        self._counts.setdefault(crawl_id, Counter())[status] += 1
+
+    def count_unchanged(self, crawl_id: int) -> None:
+        """An article the server said was not modified (HTTP 304): unchanged, and nothing written."""
+        self.count(crawl_id, "unchanged")
+
+    def record_error(self, crawl_id: int, url: str | None, kind: str, message: str) -> None:
+        with self.transaction(f"recording an error of crawl {crawl_id}"):
+            self.db["crawl_errors"].insert({"crawl_id": crawl_id, "at": iso(self.clock.now()), "url": url,
+                                            "kind": kind, "message": message[:2000]})
+
+    def crawl_error_count(self, crawl_id: int) -> int:
+        return self.conn.execute("SELECT count(*) FROM crawl_errors WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
+
+    def finish_crawl(self, crawl_id: int, *, status: str = "ok", pages_fetched: int = 0,
+                     stats: dict[str, Any] | None = None) -> CrawlRecord:
+        counts = self._counts.pop(crawl_id, Counter())
+        with self.transaction(f"finishing crawl {crawl_id}"):
+            self.db["crawls"].update(crawl_id, {
+                "finished_at": iso(self.clock.now()), "status": status, "pages_fetched": pages_fetched,
+                "new": counts["new"], "updated": counts["updated"], "unchanged": counts["unchanged"],
+                "duplicates": counts["duplicate"], "errors": self.crawl_error_count(crawl_id),
+                "stats": json.dumps(stats or {}, ensure_ascii=False, default=str)})
+        return self.crawl(crawl_id)
+
+    def abandon_running_crawls(self, source: str, *, status: str = "failed", reason: str = "") -> int:
+        """Close the records of crawls whose process died without closing them."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT id FROM crawls WHERE source = ? AND status = 'running'", [source])]
+        for crawl_id in ids:
+            self.record_error(crawl_id, None, "abandoned", reason or "the crawl process ended without a record")
+            with self.transaction(f"closing crawl {crawl_id}"):
+                self.db["crawls"].update(crawl_id, {"finished_at": iso(self.clock.now()), "status": status,
+                                                    "errors": self.crawl_error_count(crawl_id)})
+        return len(ids)
+
+    def crawl(self, crawl_id: int) -> CrawlRecord:
+        row = self.conn.execute(f"SELECT {_RECORD_COLUMNS} FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no crawl {crawl_id}")
+        return CrawlRecord(*row)
+
+    def crawls(self, source: str | None = None, limit: int = 20) -> list[CrawlRecord]:
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        return [CrawlRecord(*r) for r in self.conn.execute(
+            f"SELECT {_RECORD_COLUMNS} FROM crawls {where} ORDER BY id DESC LIMIT ?", [*params, limit])]
+
+    def crawl_stats(self, crawl_id: int) -> dict[str, Any]:
+        """The Scrapy stats a finished crawl kept."""
+        row = self.conn.execute("SELECT stats FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def crawl_errors(self, crawl_id: int) -> list[dict[str, Any]]:
+        return self.rows("SELECT at, url, kind, message FROM crawl_errors WHERE crawl_id = ? ORDER BY id", [crawl_id])
