@@ -51,6 +51,7 @@ class StorePipeline:
     def open_spider(self, spider: Any = None) -> None:
         self.store = getattr(self.crawler.spider, "store", None) or Store(self.db_path)  # the crawl's one Store
         self.crawl_id = self.store.start_crawl(self.crawler.spider.name)
+        self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
         self._replay_pending()
 
     def process_item(self, item: Any, spider: Any = None) -> Any:

@@ -33,6 +33,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+EXTENSIONS = {"crawler.progress.Progress": 500}
+NEWSWATCH_PROGRESS = False  # `newswatch crawl` turns on its progress lines
 # The store pipeline writes only when a database is named (`newswatch crawl` always names one);
 # `scrapy crawl newsprime -O out.jsonl` works as in any Scrapy project.
 NEWSWATCH_DB = None

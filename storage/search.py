@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from newswatch.core.clock import KST, iso
+from newswatch.core.errors import UsageError
 from newswatch.core.query import compile_query
 from storage.snippet import snippet
 from storage.stories import StoryMember
@@ -53,7 +54,7 @@ def since_bound(value: str | date | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"--since: expected YYYY-MM-DD or an ISO date-time, got {value!r}") from None
+        raise UsageError(f"--since: expected YYYY-MM-DD or an ISO date-time, got {value!r}") from None
     return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=KST))
 
 

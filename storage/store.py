@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newswatch.core.clock import Clock, system_clock
+from newswatch.core.errors import NewswatchError
 from storage.articles import ArticleStore
 from storage.crawls import CrawlLog, CrawlRecord
 from storage.schema import SCHEMA_VERSION, migrate
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-class StoreError(RuntimeError):
+class StoreError(NewswatchError, RuntimeError):
     """The database cannot be used as asked (missing, locked, full, corrupt, not a store), in words."""
+
+    label = "store"
 
 
 @dataclass

@@ -156,7 +156,8 @@ def test_dry_run_prints_instead_of_sending(tmp_path, clock):
     service = service_with_one_match(tmp_path, clock, 1)
     out = io.StringIO()
     service.deliver(dry_run=True, out=out)
-    assert "Subject: [newswatch] gwangju-ai: =?utf-8?" in out.getvalue()
+    assert "Subject: [newswatch] gwangju-ai: 새 기사 1건" in out.getvalue()  # decoded, as a person reads it
+    assert "광주시, AI 집적단지 2단계" in out.getvalue() and "=?utf-8?" not in out.getvalue()
     assert "To: analyst@example.org" in out.getvalue()
     with Store(tmp_path / "s.db", clock=clock) as store:
         assert len(AlertLedger(store).pending()) == 2  # still queued
@@ -199,3 +200,16 @@ def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, sm
     with Store(tmp_path / "s.db", clock=clock) as store:  # a later copy of the alerted story: no new email
         assert store.save_article(story_article("rewrite_ai_center_brief")).status == "new"
     assert service.collect(config.alerts.rules) == 0
+
+
+def test_adding_a_rule_keeps_the_shipped_rule_and_without_a_query_uses_it(tmp_path):
+    path = tmp_path / "newswatch.toml"
+    path.write_text("[store]\npath = \"x.db\"\n", encoding="utf-8")
+    added = run_newswatch("--config", str(path), "alerts", "add", "desk", "--to", "desk@example.org")
+    assert added.returncode == 0, added.stderr
+    assert "kept the shipped rule 'gwangju-ai'" in added.stdout
+    config = load_config(path)
+    assert [r.name for r in config.alerts.rules] == ["gwangju-ai", "desk"]
+    shipped, desk = config.alerts.rules
+    assert shipped.recipients == [] and desk.recipients == ["desk@example.org"]
+    assert desk.query == shipped.query == RuleConfig().query  # no --query: the shipped rule's matching

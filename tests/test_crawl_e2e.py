@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from newswatch.locks import CrawlLock
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import (
     BROKEN_NO,
@@ -24,6 +23,7 @@ from newswatch.mocksite.content import (
     kst,
     new_newsprime_article,
 )
+from newswatch.monitor.locks import CrawlLock
 from storage import Store
 from tests.conftest import run_newswatch
 

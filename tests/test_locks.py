@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from newswatch.locks import CrawlLock, CrawlLocked
+from newswatch.monitor.locks import CrawlLock, CrawlLocked
 
 HOLD = """
 import sys, time
-from newswatch.locks import CrawlLock
+from newswatch.monitor.locks import CrawlLock
 lock = CrawlLock(sys.argv[1], "newsprime"); lock.acquire()
 print("held", flush=True); time.sleep(60)
 """

@@ -18,7 +18,7 @@ from newswatch.core.clock import KST, FixedClock
 from newswatch.core.config import parse_schedule
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import new_newsprime_article
-from newswatch.scheduler import Monitor, is_due
+from newswatch.monitor.daemon import Monitor, is_due
 from storage import Store
 from tests.conftest import ROOT
 
@@ -120,8 +120,6 @@ def test_alert_survives_a_dead_smtp_server(tmp_path):
 def test_digest_rules_send_on_their_own_schedule_not_after_crawls(tmp_path, smtp_server):
     """The daemon's alert jobs (as `newswatch run` adds them): a digest rule waits for its schedule, then sends
     one email with everything new since its last run, and nothing again until something new arrives."""
-    from newswatch.cli import _add_alert_jobs
-
     with MockSites(slow_seconds=0.1) as sites:
         config, db = monitor_config(tmp_path, sites, smtp_server.port)
         path = tmp_path / "newswatch.toml"
@@ -137,7 +135,7 @@ def test_digest_rules_send_on_their_own_schedule_not_after_crawls(tmp_path, smtp
         assert monitor.crawl("newsprime").status == "ok"
         service.after_crawl()  # what the daemon does after a crawl: immediate rules only
         assert smtp_server.messages == []
-        _add_alert_jobs(monitor, config, db)
+        monitor.add_alert_jobs(service)
         monitor.scheduler.start()
         try:
             morning = monitor.scheduler.get_job("digest:morning").next_run_time

@@ -11,8 +11,12 @@ from storage import Store
 
 
 def make_pipeline(db) -> StorePipeline:
-    crawler = SimpleNamespace(spider=SimpleNamespace(name="newsprime"),
-                              stats=SimpleNamespace(get_stats=lambda: {"downloader/response_count": 3}))
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    stats = MemoryStatsCollector(SimpleNamespace(settings=Settings({"STATS_DUMP": False})))
+    stats.set_value("downloader/response_count", 3)
+    crawler = SimpleNamespace(spider=SimpleNamespace(name="newsprime"), stats=stats)
     return StorePipeline(str(db), crawler)
 
 

@@ -105,3 +105,9 @@ def build_message(sender: str, recipient: str, subject_line: str, text: str, htm
     message.set_content(text, charset="utf-8")
     message.add_alternative(html_body, subtype="html", charset="utf-8")
     return message
+
+
+def readable(message: EmailMessage) -> str:
+    """A message as a person reads it (decoded headers, then the plain-text part), for `deliver --dry-run`."""
+    head = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date", "Message-ID") if message[name]]
+    return "\n".join(head) + "\n\n" + message.get_body(("plain",)).get_content()

@@ -16,6 +16,7 @@ from newswatch.alerts.message import (
     AlertCopy,
     AlertItem,
     build_message,
+    readable,
     render_html,
     render_text,
     subject,
@@ -102,7 +103,7 @@ class AlertService:
                 email = build_message(self.config.smtp.sender, message.recipient, message.subject,
                                       message.body_text, message.body_html)
                 if dry_run:
-                    print(email.as_string(), file=out or sys.stdout)
+                    print(readable(email), file=out or sys.stdout)
                     continue
                 try:
                     send(self.config.smtp, email)

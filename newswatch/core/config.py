@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newswatch.core.errors import NewswatchError
 from newswatch.core.query import QueryError, compile_query
 
 DEFAULT_CONFIG_NAME = "newswatch.toml"
@@ -23,8 +24,10 @@ CONFIG_ENV = "NEWSWATCH_CONFIG"
 DEFAULT_DB = "newswatch.db"
 
 
-class ConfigError(ValueError):
+class ConfigError(NewswatchError, ValueError):
     """A config file that cannot be used, with the reason in words."""
+
+    label = "config"
 
 
 def bounded(default: float, low: float, high: float, *, above: bool = False) -> Any:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newswatch.core.errors import NewswatchError
 from newswatch.core.tokens import is_single_cjk, tokens
 
 
-class QueryError(ValueError):
+class QueryError(NewswatchError, ValueError):
     """A query that cannot be run, with what is wrong in words."""
+
+    label = "bad query"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,14 @@ import fcntl
 import os
 from pathlib import Path
 
+from newswatch.core.errors import NewswatchError
 
-class CrawlLocked(RuntimeError):
+
+class CrawlLocked(NewswatchError, RuntimeError):
     """Another process is crawling this source into this store."""
+
+    label = "skipped"
+    exit_code = 3
 
 
 def lock_path(db_path: str | os.PathLike[str], source: str) -> Path:

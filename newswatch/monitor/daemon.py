@@ -23,11 +23,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from newswatch.alerts.service import AlertService
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, Schedule, parse_schedule
 from newswatch.crawl import enabled_sources
 
-logger = logging.getLogger("newswatch.scheduler")
+logger = logging.getLogger("newswatch.monitor.daemon")
 
 EXIT_LOCKED = 3  # `newswatch crawl` exit code when another process holds the source's lock
 
@@ -181,6 +182,16 @@ class Monitor:
             threading.Thread(target=self._stop_child, args=(child,), daemon=True).start()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    def add_alert_jobs(self, service: AlertService) -> None:
+        """The alert work of `newswatch run`: each digest rule on its schedule, and the outbox."""
+        tz = self.config.scheduler.timezone
+        for rule in self.config.alerts.rules:
+            if rule.mode == "digest":
+                schedule = parse_schedule(rule.schedule or self.config.alerts.digest_schedule, "schedule", tz)
+                self.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: service.digest(name))
+        self.add_job("outbox", parse_schedule(self.config.scheduler.outbox_interval, "outbox_interval", tz),
+                     service.deliver)
 
     def run_forever(self) -> None:
         """Foreground daemon for systemd: logs to stderr, exits cleanly on SIGTERM/SIGINT."""

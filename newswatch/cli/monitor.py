@@ -1,0 +1,61 @@
+"""`newswatch run` (the monitor daemon) and `newswatch status` (what it did and will do)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from newswatch.cli.common import db_path, open_store
+from newswatch.core.config import Config
+
+
+def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("run", parents=parents,
+                       help="the monitor daemon: scheduled crawls and alerts (foreground; stop with SIGTERM)")
+    p.set_defaults(func=run)
+    p = sub.add_parser("status", parents=parents, help="each source's last and next run and its last result")
+    p.set_defaults(func=status)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from newswatch.alerts.service import AlertService
+    from newswatch.monitor.daemon import Monitor
+
+    logging.basicConfig(level=args.log_level or "INFO", stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = db_path(args, config)
+    service = AlertService(config, db)
+    monitor = Monitor(config, db, after_crawl=service.after_crawl)
+    monitor.add_alert_jobs(service)
+    monitor.run_forever()
+    return 0
+
+
+def status(args: argparse.Namespace, config: Config) -> int:
+    from datetime import datetime
+
+    from newswatch.core.clock import system_clock
+    from newswatch.crawl import enabled_sources
+    from newswatch.monitor.daemon import next_run, source_schedule
+    from newswatch.monitor.locks import CrawlLock
+
+    now = system_clock.now()
+    db = db_path(args, config)
+    with open_store(args, config) as store:
+        for source in enabled_sources(config):
+            schedule = source_schedule(config, source)
+            records = store.crawls(source, limit=1)
+            last = records[0] if records else None
+            last_start = datetime.fromisoformat(last.started_at) if last else None
+            upcoming = next_run(schedule, last_start, now, config.scheduler.timezone)
+            running = CrawlLock(db, source).held_elsewhere()
+            print(f"{source}:")
+            print(f"  schedule:  {config.sources[source].schedule}")
+            if last:
+                print(f"  last run:  {last.started_at} → {last.finished_at or '…'}  {last.status}: "
+                      f"{last.new} new, {last.updated} updated, {last.errors} errors")
+            else:
+                print("  last run:  never")
+            print(f"  next run:  {'running now' if running else upcoming.isoformat(timespec='seconds')}")
+    return 0
