@@ -106,6 +106,7 @@ def test_once_per_recipient_across_recrawls_edits_aliases_and_copies(tmp_path, c
         assert len(AlertLedger(store).pending()) == 2
 
 
+@pytest.mark.slow
 def test_email_is_proper_and_untrusted_text_is_contained(tmp_path, clock, smtp_server):
     config = config_for(tmp_path, smtp_server.port)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
@@ -131,6 +132,7 @@ def test_email_is_proper_and_untrusted_text_is_contained(tmp_path, clock, smtp_s
     assert "[광주]" in text or "[인공지능]" in text
 
 
+@pytest.mark.slow
 def test_dead_smtp_server_keeps_the_alert_until_it_is_back(tmp_path, clock):
     from tests.conftest import SmtpServer
 
@@ -163,6 +165,7 @@ def test_dry_run_prints_instead_of_sending(tmp_path, clock):
         assert len(AlertLedger(store).pending()) == 2  # still queued
 
 
+@pytest.mark.slow
 def test_alerts_cli_add_list_remove_keep_comments(tmp_path):
     path = tmp_path / "newswatch.toml"
     path.write_text("# my settings\n[store]\npath = \"x.db\"  # keep me\n", encoding="utf-8")
@@ -178,6 +181,7 @@ def test_alerts_cli_add_list_remove_keep_comments(tmp_path):
     assert removed.returncode == 0 and "ai-desk" not in path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, smtp_server):
     from tests.story_fixtures import story_article
 
@@ -202,6 +206,7 @@ def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, sm
     assert service.collect(config.alerts.rules) == 0
 
 
+@pytest.mark.slow
 def test_adding_a_rule_keeps_the_shipped_rule_and_without_a_query_uses_it(tmp_path):
     path = tmp_path / "newswatch.toml"
     path.write_text("[store]\npath = \"x.db\"\n", encoding="utf-8")

@@ -27,6 +27,8 @@ from newswatch.monitor.locks import CrawlLock
 from storage import Store
 from tests.conftest import run_newswatch
 
+pytestmark = pytest.mark.slow  # real servers, child processes and real time
+
 
 def crawl(sites: MockSites, tmp_path, *args: str, **config) -> tuple:
     db = tmp_path / "news.db"

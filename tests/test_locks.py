@@ -18,6 +18,7 @@ print("held", flush=True); time.sleep(60)
 """
 
 
+@pytest.mark.slow
 def test_second_process_is_refused_until_the_holder_dies(tmp_path):
     db = tmp_path / "store.db"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)

@@ -22,6 +22,8 @@ from newswatch.monitor.daemon import Monitor, is_due
 from storage import Store
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # real servers, child processes and real time
+
 
 def wait_for(predicate, timeout: float = 60.0, step: float = 0.2):
     deadline = time.monotonic() + timeout

@@ -202,6 +202,7 @@ def test_a_story_step_left_half_done_by_an_older_version_is_finished(tmp_path):
         assert store.save_article(story_article(REWRITE)).story_id == 1
 
 
+@pytest.mark.slow
 def test_cli_search_stories(tmp_path):
     db = tmp_path / "s.db"
     with Store(db) as store:
