@@ -23,10 +23,13 @@ from newswatch.topics.segments import Segment, Unit
 from newswatch.topics.spec import Sense, TermGroup, TopicSpec
 
 # Korean particles and copula forms that may follow a name without changing what it names.
-_PARTICLES = frozenset(
-    "은 는 이 가 을 를 의 에 에서 에게 와 과 도 로 으로 만 까지 부터 처럼 보다 이나 나 랑 이랑 께서 란 이란 엔 에선 "
-    "에는 에도 과의 와의 에서도 에서는 으로는 로는 이다 이며 이고 에서의 으로의 로의 만의 까지의 에만 이라 라 야 "
-    "이라는 라는 이란 와는 과는 와도 과도 뿐 마저 조차 같이 이었다 였다".split())
+_PARTICLES = frozenset({
+    "은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "와", "과", "도", "로",
+    "으로", "만", "까지", "부터", "처럼", "보다", "이나", "나", "랑", "이랑", "께서", "란", "이란",
+    "엔", "에선", "에는", "에도", "과의", "와의", "에서도", "에서는", "으로는", "로는", "이다", "이며",
+    "이고", "에서의", "으로의", "로의", "만의", "까지의", "에만", "이라", "라", "야", "이라는", "라는",
+    "와는", "과는", "와도", "과도", "뿐", "마저", "조차", "같이", "이었다", "였다",
+})
 _HANGUL = re.compile(r"[가-힣]+")
 
 
@@ -65,6 +68,8 @@ class Mention:
     factor: float = 1.0
     notes: list[str] = field(default_factory=list)
     rival: int = -1
+    supporting: bool = False  # counts only beside other evidence of its side (a bare 동구 may be any city's)
+    chain_end: int = 0  # end of the run of places it is listed in ("광주·대구")
 
     @property
     def weight(self) -> float:
@@ -102,7 +107,8 @@ def build_scanner(spec: TopicSpec) -> Scanner:
     for i, sense in enumerate(spec.senses):
         for kind, group in (("sense_strong", sense.strong), ("sense_cue", sense.cues),
                             ("sense_counter", sense.counter), ("sense_main", sense.main)):
-            pairs += [(t, Meaning(kind, group=group, sense=i)) for t in group.terms]
+            if group is not None:
+                pairs += [(t, Meaning(kind, group=group, sense=i)) for t in group.terms]
     terms: dict[str, list[Meaning]] = {}
     for term, meaning in pairs:
         terms.setdefault(term, []).append(meaning)
@@ -137,7 +143,7 @@ class Analyst:
             return True
         s_start, s_end = seg.sentences[seg.sentence_of(hit.start)]
         token = korean.token_at(seg.text[s_start:s_end], hit.start - s_start)
-        if token is None:
+        if token is None or token.start != hit.start - s_start:  # inside a longer word: 강서구, not 서구
             return False
         return token.tag == "NNP" or token.form == hit.key
 
@@ -190,7 +196,7 @@ class Analyst:
                     kind = "place" if m.kind == "place" else m.kind
                     side = m.side if m.kind == "place" else m.kind
                     mention = Mention(surface, kind, side, m.group.label, si, sent, hit.start, hit.end, base, pos,
-                                      rival=m.rival)
+                                      rival=m.rival, supporting=m.group.supporting)
                     if m.group.factor_on(day) != 1.0:
                         mention.notes.append(f"발행일 기준 {m.group.factor_on(day):g}배")
                     out.append(mention)
@@ -203,6 +209,21 @@ class Analyst:
             if text.startswith(suffix):
                 return text[len(suffix):]
         return text
+
+    def drop_lone_supporting(self, unit: Unit, mentions: list[Mention]) -> list[Mention]:
+        """Supporting names (a district such as 동구) count only in a sentence with a firm name of the same side,
+        or in a unit whose title or lead has one: 대구 동구 is not 광주 동구."""
+        firm = [m for m in mentions if m.kind == "place" and not m.supporting and m.side in ("target", "anchor",
+                                                                                               "rival")]
+        head_sides = {("target" if m.side == "anchor" else m.side) for m in firm
+                      if unit.segments[m.seg].kind in ("title", "subtitle", "lead", "context")}
+        sentences = {(m.seg, m.sent, "target" if m.side == "anchor" else m.side) for m in firm}
+        keep = []
+        for m in mentions:
+            if m.supporting and m.side not in head_sides and (m.seg, m.sent, m.side) not in sentences:
+                continue
+            keep.append(m)
+        return keep
 
     def mark_roles(self, unit: Unit, mentions: list[Mention]) -> None:
         place = self.spec.place
@@ -224,6 +245,8 @@ class Analyst:
                     chain = [cur]
             chains.append(chain)
             for chain in chains:
+                for m in chain:
+                    m.chain_end = chain[-1].end
                 after = self._strip_suffix(text[chain[-1].end:chain[-1].end + 6]).lstrip()
                 listed = len(chain) >= place.list_min or (len(chain) >= 2 and after.startswith("등"))
                 if listed and any(m.side == "elsewhere" for m in chain):
@@ -236,7 +259,8 @@ class Analyst:
                 continue
             seg = unit.segments[m.seg]
             s_start, s_end = seg.sentences[m.sent]
-            after, before = seg.text[m.end:m.end + 30], seg.text[max(0, m.start - 30):m.start]
+            end = max(m.end, m.chain_end)  # "광주·대구 사례 벤치마킹": the role is said of the whole run
+            after, before = seg.text[end:end + 30], seg.text[max(0, m.start - 30):m.start]
             sentence = seg.text[s_start:s_end]
             for role in place.roles:
                 if ((role.after and role.after.search(after)) or (role.before and role.before.search(before))
@@ -281,24 +305,36 @@ class Analyst:
         cues_by_seg: dict[int, list[tuple[int, Meaning]]] = {}
         for cue in cues:
             cues_by_seg.setdefault(cue.seg, []).append((cue.sent, cue.meaning))
+        defined: set[int] = set()  # senses fixed by a definition such as "국제앰네스티(AI)" in this unit
+        undecided: list[tuple[Mention, int, float]] = []
         for m in mentions:
             if m.kind != "subject":
                 continue
             for i, sense in enumerate(self.spec.senses):
                 if m.surface.replace(" ", "") not in sense.terms:
                     continue
-                other, main = self._sense_scores(unit, m, i, sense, cues_by_seg.get(m.seg, []), mentions)
+                other, main, adjacent = self._sense_scores(unit, m, i, sense, cues_by_seg.get(m.seg, []), mentions)
                 if other > main:
                     m.kind, m.side = "other_sense", sense.label
                     m.notes.append(f"{sense.label} 뜻 (문맥 {other:.1f} 대 {main:.1f})")
-                break
+                    if adjacent and sense.sticky:
+                        defined.add(i)
+                    break
+                undecided.append((m, i, main))
+        for m, i, main in undecided:
+            sense = self.spec.senses[i]
+            if i in defined and m.kind == "subject" and main < sense.sticky_margin:
+                m.kind, m.side = "other_sense", sense.label
+                m.notes.append(f"{sense.label} 뜻 (같은 글에서 그 뜻으로 쓰임)")
 
     def _sense_scores(self, unit: Unit, m: Mention, index: int, sense: Sense,
-                      cues: list[tuple[int, Meaning]], mentions: list[Mention]) -> tuple[float, float]:
+                      cues: list[tuple[int, Meaning]], mentions: list[Mention]) -> tuple[float, float, bool]:
+        """Evidence for the competing sense and for the main one; and whether the words next to it decided."""
         seg = unit.segments[m.seg]
-        before, after = seg.text[max(0, m.start - 12):m.start], seg.text[m.end:m.end + 20]
+        before, after = seg.text[max(0, m.start - 30):m.start], seg.text[m.end:m.end + 20]
         other = 0.0
-        if (sense.before and sense.before.search(before)) or (sense.after and sense.after.search(after)):
+        adjacent = bool((sense.before and sense.before.search(before)) or (sense.after and sense.after.search(after)))
+        if adjacent:
             other += sense.adjacent_weight
         near: dict[str, float] = {"sense_strong": 0.0, "sense_cue": 0.0, "sense_counter": 0.0, "sense_main": 0.0}
         far = dict(near)
@@ -318,10 +354,11 @@ class Analyst:
         other += near["sense_strong"] + max(0.0, near["sense_cue"] - near["sense_counter"])
         other += f * (far["sense_strong"] + max(0.0, far["sense_cue"] - far["sense_counter"]))
         main = near["sense_main"] + f * far["sense_main"]
-        return other, main
+        return other, main, adjacent
 
     def analyse(self, unit: Unit, day: date | None) -> UnitEvidence:
         mentions, cues = self.mentions(unit, day)
+        mentions = self.drop_lone_supporting(unit, mentions)
         self.mark_roles(unit, mentions)
         p, rival_label = self.resolve_places(mentions)
         self.resolve_senses(unit, mentions, cues)

@@ -47,6 +47,8 @@ def features(ev: UnitEvidence) -> tuple[dict[str, float], int]:
     ms = ev.mentions
     head = {i for i, s in enumerate(segs) if s.kind in _HEAD}
     paras = [i for i, s in enumerate(segs) if s.kind in _PARAGRAPH]
+    if not paras:  # a one-paragraph briefing item is all header: spread is measured over it
+        paras = [i for i, s in enumerate(segs) if s.kind != "context"]
     per_seg_target = [_sum(ms, "target", {i}) for i in range(len(segs))]
     per_seg_subject = [_sum(ms, "subject", {i}) for i in range(len(segs))]
     per_sentence: dict[tuple[int, int], list[float]] = {}

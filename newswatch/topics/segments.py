@@ -106,6 +106,10 @@ def split_units(title: str, subtitle: str | None, body: str, spec: Segments) -> 
         if start is not None:
             n = len(units) + 1
             head, _, rest = start.partition("\n")
+            if not rest.strip():  # "◇ 광주시가 … 설치했습니다. 고려인마을 …": the first sentence is the header
+                spans = split_sentences(head)
+                if len(spans) > 1:
+                    head, rest = head[: spans[0][1]], head[spans[1][0]:]
             current = [*context, Segment(f"{n}번째 항목 제목", "title", head.strip())]
             if rest.strip():
                 current.append(Segment(f"{n}번째 항목 본문", "lead", rest.strip(), _dateline_end(rest.strip(), spec)))

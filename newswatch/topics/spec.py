@@ -34,6 +34,7 @@ class TermGroup:
     until: date | None = None
     outside_factor: float = 0.0  # weight multiplier for articles published outside [since, until]
     verify: bool = False  # check glued matches with the morphological analyser
+    supporting: bool = False  # counts only beside a firm name of the same side (a district: 동구, 북구)
 
     def factor_on(self, day: date | None) -> float:
         if day is None:
@@ -73,10 +74,12 @@ class Sense:
     after: re.Pattern[str] | None
     adjacent_weight: float
     paragraph_factor: float
-    strong: TermGroup
-    cues: TermGroup
-    counter: TermGroup  # cues that neutralise ``cues`` (방역 for human disease is not the avian sense)
-    main: TermGroup  # cues for the topic's own sense
+    strong: TermGroup | None
+    cues: TermGroup | None
+    counter: TermGroup | None  # cues that neutralise ``cues`` (방역 for human disease is not the avian sense)
+    main: TermGroup | None  # cues for the topic's own sense
+    sticky: bool  # once defined next to a mention ("국제앰네스티(AI)"), the unit's other mentions follow
+    sticky_margin: float  # ... unless their own sentence has at least this much main-sense evidence
 
 
 @dataclass(frozen=True)
@@ -163,10 +166,7 @@ class _Reader:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        else:
-            ok = isinstance(value, kinds)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
             names = " or ".join(k.__name__ for k in kinds)
             raise self.fail((*where, key), f"expected {names}, got {type(value).__name__} {value!r}")
@@ -196,7 +196,8 @@ class _Reader:
             raise self.fail(where, f"bad regular expression {text!r}: {exc}", element=text) from None
 
     def group(self, data: Any, where: Path) -> TermGroup:
-        t = self.table(data, where, {"label", "weight", "terms", "since", "until", "outside_factor", "verify"})
+        t = self.table(data, where, {"label", "weight", "terms", "since", "until", "outside_factor", "verify",
+                                     "supporting"})
         since = self.value(t, where, "since", date, None)
         until = self.value(t, where, "until", date, None)
         weight = self.value(t, where, "weight", float)
@@ -211,6 +212,7 @@ class _Reader:
             until=until,
             outside_factor=self.value(t, where, "outside_factor", float, 0.0),
             verify=self.value(t, where, "verify", bool, False),
+            supporting=self.value(t, where, "supporting", bool, False),
         )
 
     def side(self, data: Any, where: Path) -> Side:
@@ -289,8 +291,9 @@ def _senses(r: _Reader, data: Any) -> tuple[Sense, ...]:
     for i, item in enumerate(data):
         w: Path = ("subject", "senses", i)
         known = {"label", "terms", "before", "after", "adjacent_weight", "paragraph_factor", "strong", "cues",
-                 "counter", "main"}
+                 "counter", "main", "sticky", "sticky_margin"}
         t = r.table(item, w, known)
+        groups = {k: r.group(t[k], (*w, k)) if k in t else None for k in ("strong", "cues", "counter", "main")}
         senses.append(Sense(
             label=r.value(t, w, "label", str),
             terms=frozenset(r.strings(t, w, "terms")),
@@ -298,11 +301,15 @@ def _senses(r: _Reader, data: Any) -> tuple[Sense, ...]:
             after=r.regex(t, w, "after"),
             adjacent_weight=r.value(t, w, "adjacent_weight", float, 3.0),
             paragraph_factor=r.value(t, w, "paragraph_factor", float, 0.3),
-            strong=r.group(t.get("strong"), (*w, "strong")),
-            cues=r.group(t.get("cues"), (*w, "cues")),
-            counter=r.group(t.get("counter"), (*w, "counter")),
-            main=r.group(t.get("main"), (*w, "main")),
+            strong=groups["strong"],
+            cues=groups["cues"],
+            counter=groups["counter"],
+            main=groups["main"],
+            sticky=r.value(t, w, "sticky", bool, False),
+            sticky_margin=r.value(t, w, "sticky_margin", float, 1.0),
         ))
+        if senses[-1].before is None and senses[-1].after is None and senses[-1].strong is None:
+            raise r.fail(w, "a sense needs before, after or strong cues to be ever chosen")
     return tuple(senses)
 
 

@@ -86,8 +86,8 @@ class Verdict:
         lines = [f"주제 {self.topic_title} ({self.topic}): {decision} — 점수 {self.score:.2f} {sign} 기준 "
                  f"{self.threshold:.2f}"]
         if self.briefing:
-            lines.append(f"브리핑으로 읽음: 항목 {sum(u.label.startswith('브리핑 ') and '항목' in u.label for u in self.units)}"
-                         f"개를 따로 판단, 가장 높은 {self.unit_label}로 결정")
+            items = sum("항목" in u.label for u in self.units)
+            lines.append(f"브리핑으로 읽음: 항목 {items}개를 따로 판단, 점수가 가장 높은 {self.unit_label}로 결정")
         lines.append(f"근거 구간: {self.segment_label} 「{clip(self.segment, 90)}」")
         lines.append(f"장소 판단: {self.place_label or '없음'}")
         for title, items in (("장소 근거", self.place), ("주제 근거", self.subject), ("반대 근거", self.against)):
