@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from newswatch.topics.spec import Segments
 
+_DIGEST_LABEL = re.compile(r"^\s*[\[【<〔]([^\]】>〕]{1,24})[\]】>〕]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
 
 
@@ -99,7 +100,10 @@ def split_units(title: str, subtitle: str | None, body: str, spec: Segments) -> 
         return [_article_unit(title, subtitle, paras, spec)], False
     if marked < spec.min_items:  # a digest without marks: every paragraph is an item
         starts = list(paras)
-    context = [Segment("브리핑 제목", "context", title.strip())] if title.strip() else []
+    # Only the digest's label ("[광주소식]", "[북구 소식]") places every item; the rest of its title is usually
+    # one item's headline ("… 경기 광주 남한산성 야간 개방 外") and must not colour the other items.
+    label = _DIGEST_LABEL.match(title)
+    context = [Segment("브리핑 머리표", "context", label.group(1))] if label else []
     units: list[Unit] = []
     current: list[Segment] | None = None
     for p, start in zip(paras, starts, strict=True):
