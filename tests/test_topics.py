@@ -194,6 +194,19 @@ def test_gwangju_as_a_model_to_copy(topic):
     assert not relevant(v)
 
 
+@pytest.mark.parametrize(("title", "body"), [
+    ("정부, AI 특화 대학원 5곳 추가 지정",
+     "과학기술정보통신부는 AI 특화 대학원 5곳을 추가로 지정했다.\n\n선정된 곳은 광주 등 5개 지역 대학이다."),
+    ("산업부, AI 자율제조 프로젝트 30개 선정",
+     "산업통상자원부는 AI 자율제조 프로젝트 30개를 선정했다.\n\n사업은 광주를 비롯해 울산, 창원에서 진행된다."),
+    ("용인시, AI 반도체 클러스터 착공…\"광주 데이터센터보다 큰 규모\"",
+     "용인시는 AI 반도체 클러스터 전력망 공사를 시작했다.\n\n시는 이 시설이 광주 국가AI데이터센터보다 전력 수요가 "
+     "열 배 크다고 설명했다."),
+])
+def test_gwangju_as_one_of_several_or_a_yardstick(topic, title, body):
+    assert not relevant(topic.classify(title, body))
+
+
 def test_hometown_is_not_the_story(topic):
     v = judge(topic, "광주 출신 연구자, 미국 AI 기업 최고과학책임자에",
               "광주에서 나고 자란 연구자가 실리콘밸리 인공지능 기업의 최고과학책임자로 선임됐다.",

@@ -247,9 +247,11 @@ class Analyst:
             for chain in chains:
                 for m in chain:
                     m.chain_end = chain[-1].end
-                after = self._strip_suffix(text[chain[-1].end:chain[-1].end + 6]).lstrip()
-                listed = len(chain) >= place.list_min or (len(chain) >= 2 and after.startswith("등"))
-                if listed and any(m.side == "elsewhere" for m in chain):
+                after = self._strip_suffix(text[chain[-1].end:chain[-1].end + 16]).lstrip()
+                tail = bool(place.list_tail and place.list_tail.match(after))
+                listed = (len(chain) >= place.list_min and any(m.side == "elsewhere" for m in chain)) or (
+                    len(chain) >= 2 and after.startswith("등") and any(m.side == "elsewhere" for m in chain)) or tail
+                if listed:
                     for m in chain:
                         if m.side in ("target", "anchor"):
                             m.factor *= place.list_factor

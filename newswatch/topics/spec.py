@@ -104,6 +104,7 @@ class PlaceSpec:
     list_separator: re.Pattern[str]
     list_min: int
     list_factor: float
+    list_tail: re.Pattern[str] | None
     target: Side
     rivals: tuple[Side, ...]
     elsewhere: Side
@@ -260,7 +261,8 @@ def _roles(r: _Reader, data: Any) -> tuple[Role, ...]:
 def _place(r: _Reader, data: Any) -> PlaceSpec:
     w: Path = ("place",)
     known = {"anchors", "anchor_label", "anchor_weight", "anchor_prior", "resolve_slope", "suffixes", "not_place",
-             "list_separator", "list_min", "list_factor", "target", "rivals", "elsewhere", "partners", "roles"}
+             "list_separator", "list_min", "list_factor", "list_tail", "target", "rivals", "elsewhere", "partners",
+             "roles"}
     t = r.table(data, w, known)
     rivals = r.value(t, w, "rivals", list, [])
     return PlaceSpec(
@@ -274,6 +276,7 @@ def _place(r: _Reader, data: Any) -> PlaceSpec:
         list_separator=r.regex(t, w, "list_separator") or re.compile(r"[·ㆍ,、/]"),
         list_min=r.value(t, w, "list_min", int, 3),
         list_factor=r.value(t, w, "list_factor", float, 0.2),
+        list_tail=r.regex(t, w, "list_tail"),
         target=r.side(t.get("target"), (*w, "target")),
         rivals=tuple(r.side(v, (*w, "rivals", i)) for i, v in enumerate(rivals)),
         elsewhere=r.side(t.get("elsewhere"), (*w, "elsewhere")),
