@@ -48,3 +48,34 @@ def morphemes(text: str) -> list[Morpheme]:
 def nouns(text: str) -> list[str]:
     """Content nouns in order of appearance (particles, endings and punctuation dropped)."""
     return [m.form for m in morphemes(text) if m.tag in NOUN_TAGS]
+
+
+# Sentence analyses are cached: a topic verifies a handful of glued words per article, often in the same sentence,
+# and the same article is classified again by `alerts test` and `alerts explain`.
+_CACHE_SIZE = 2048
+_cache: dict[str, list[Morpheme]] = {}
+
+
+def cached_morphemes(text: str) -> list[Morpheme]:
+    """``morphemes(text)`` with a small bounded cache (oldest entries dropped first)."""
+    found = _cache.get(text)
+    if found is None:
+        found = morphemes(text)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[text] = found
+    return found
+
+
+def token_at(text: str, offset: int) -> Morpheme | None:
+    """The morpheme of ``text`` that covers character ``offset`` (None inside spaces).
+
+    This is how a surface match is checked: "광주" at the start of "광주리" lies inside the common noun 광주리
+    (a basket), while in "광주리그" it is the proper noun 광주 followed by 리그.
+    """
+    for m in cached_morphemes(text):
+        if m.start <= offset < m.end:
+            return m
+        if m.start > offset:
+            break
+    return None
