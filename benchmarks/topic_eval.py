@@ -25,11 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newswatch.core.article import Article  # noqa: E402
-from newswatch.core.config import GWANGJU_AI_QUERY  # noqa: E402
 from newswatch.topics import load_topic  # noqa: E402
 from storage import Store  # noqa: E402
 
 PARTS = {"dev": ["dev_a.jsonl", "dev_b.jsonl"], "heldout": ["heldout_c.jsonl"]}
+
+
+# The boolean query the shipped rule used before topic rules: the baseline. Gwangju (not 경기 광주시) with AI,
+# where "AI" alone must not be avian influenza.
+GWANGJU_AI_QUERY = (
+    '(광주 OR Gwangju) '
+    '(인공지능 OR 에이아이 OR "AI 집적단지" OR "AI 사관학교" OR "AI 실증" OR "AI 데이터센터" '
+    'OR (AI NOT (조류인플루엔자 OR 고병원성 OR 가금 OR 살처분 OR 철새 OR 방역 OR 산란계 OR 오리농장))) '
+    'NOT ("경기 광주" OR "경기도 광주" OR 오포읍 OR 곤지암 OR 태전동)'
+)
 
 
 def load_items(corpus: Path, part: str) -> list[dict]:

@@ -180,6 +180,13 @@ class ArticleStore:
                 for r in self.conn.execute("SELECT revision, replaced_at, data FROM revisions WHERE article_id = ? "
                                            "ORDER BY revision", [article_id])]
 
+    def recent_article_ids(self, sources: list[str], limit: int) -> list[int]:
+        """The newest articles of these sources (exact copies left out), newest first."""
+        marks = ",".join("?" * len(sources))
+        return [r[0] for r in self.conn.execute(
+            f"SELECT id FROM articles WHERE duplicate_of IS NULL AND source IN ({marks}) "
+            f"ORDER BY coalesce(published_at, first_seen_at) DESC, id DESC LIMIT ?", [*sources, limit])]
+
     def article_count(self, source: str | None = None) -> int:
         if source:
             return self.conn.execute("SELECT count(*) FROM articles WHERE source = ?", [source]).fetchone()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -50,7 +51,7 @@ class CrawlLog:
         with self.transaction(f"starting a crawl of {source}"):
             crawl_id = self.db["crawls"].insert({
                 "source": source, "started_at": iso(self.clock.now()), "status": "running", "pages_fetched": 0,
-                "new": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "errors": 0}).last_pk
+                "new": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "errors": 0, "pid": os.getpid()}).last_pk
         self._counts[crawl_id] = Counter()
         return crawl_id
 
@@ -71,32 +72,50 @@ class CrawlLog:
         return self.conn.execute("SELECT count(*) FROM crawl_errors WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
 
     def finish_crawl(self, crawl_id: int, *, status: str = "ok", pages_fetched: int = 0,
-                     stats: dict[str, Any] | None = None) -> CrawlRecord:
-        counts = self._counts.pop(crawl_id, Counter())
+                     stats: dict[str, Any] | None = None, reason: str | None = None) -> CrawlRecord:
+        """Close the record with its counts, and the source's highest article id (where new rules start)."""
+        counts = self._counts.get(crawl_id, Counter())
         with self.transaction(f"finishing crawl {crawl_id}"):
+            source = self.conn.execute("SELECT source FROM crawls WHERE id = ?", [crawl_id]).fetchone()[0]
+            high = self.conn.execute("SELECT max(id) FROM articles WHERE source = ?", [source]).fetchone()[0]
             self.db["crawls"].update(crawl_id, {
                 "finished_at": iso(self.clock.now()), "status": status, "pages_fetched": pages_fetched,
                 "new": counts["new"], "updated": counts["updated"], "unchanged": counts["unchanged"],
                 "duplicates": counts["duplicate"], "errors": self.crawl_error_count(crawl_id),
-                "stats": json.dumps(stats or {}, ensure_ascii=False, default=str)})
+                "stats": json.dumps(stats or {}, ensure_ascii=False, default=str), "high_water": high or 0,
+                "reason": reason})
+        self._counts.pop(crawl_id, None)
         return self.crawl(crawl_id)
 
-    def abandon_running_crawls(self, source: str, *, status: str = "failed", reason: str = "") -> int:
-        """Close the records of crawls whose process died without closing them."""
+    def abandon_running_crawls(self, source: str, *, status: str = "abandoned", reason: str = "") -> list[int]:
+        """Close the records of this source's crawls still marked running: call it only when none can be."""
         ids = [r[0] for r in self.conn.execute(
             "SELECT id FROM crawls WHERE source = ? AND status = 'running'", [source])]
+        why = reason or "the crawl process ended without closing its record"
         for crawl_id in ids:
-            self.record_error(crawl_id, None, "abandoned", reason or "the crawl process ended without a record")
             with self.transaction(f"closing crawl {crawl_id}"):
+                self.db["crawl_errors"].insert({"crawl_id": crawl_id, "at": iso(self.clock.now()), "url": None,
+                                                "kind": "abandoned", "message": why})
                 self.db["crawls"].update(crawl_id, {"finished_at": iso(self.clock.now()), "status": status,
-                                                    "errors": self.crawl_error_count(crawl_id)})
-        return len(ids)
+                                                    "errors": self.crawl_error_count(crawl_id), "reason": why})
+        return ids
+
+    def running_sources(self) -> list[str]:
+        """Sources with a crawl record still marked running (alive, or left by a process that died)."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM crawls WHERE status = 'running'")]
 
     def crawl(self, crawl_id: int) -> CrawlRecord:
         row = self.conn.execute(f"SELECT {_RECORD_COLUMNS} FROM crawls WHERE id = ?", [crawl_id]).fetchone()
         if row is None:
             raise KeyError(f"no crawl {crawl_id}")
         return CrawlRecord(*row)
+
+    def first_complete_crawl(self, source: str, *, finished_after: str | None = None) -> tuple[int, str] | None:
+        """(high_water, finished_at) of the source's first ok/partial crawl finished after the given time."""
+        row = self.conn.execute(
+            "SELECT high_water, finished_at FROM crawls WHERE source = ? AND status IN ('ok', 'partial') "
+            "AND finished_at >= ? ORDER BY finished_at, id LIMIT 1", [source, finished_after or ""]).fetchone()
+        return (row[0] or 0, row[1]) if row else None
 
     def crawls(self, source: str | None = None, limit: int = 20) -> list[CrawlRecord]:
         where, params = ("WHERE source = ?", [source]) if source else ("", [])

@@ -8,16 +8,24 @@ Tables
   counts versions; earlier ones are in ``revisions``. Times are ISO 8601 with +09:00.
 - ``article_urls``: every URL form seen for an article (desktop, mobile, old, with noise parameters).
 - ``revisions``: the earlier versions of changed articles (``data`` is the whole earlier Article as JSON).
-- ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed),
-  pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON).
+- ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed /
+  abandoned), pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON), the
+  ``pid`` of the process running it, ``high_water`` (the source's highest article id when it finished) and the
+  ``reason`` it failed.
 - ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
 - ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (newswatch.core.tokens); rowid = articles.id.
-- ``alert_rules``: per alert rule, when it was first seen and ``watermark``, the last ``articles.id`` it has
-  considered (a new rule starts at the current end of the store, so old articles do not flood its first email).
+- ``alert_rules``: per alert rule, when it was first seen (``watermark`` is unused since v6).
+- ``alert_marks``: per rule and source, ``mark``, the last ``articles.id`` of that source the rule has considered
+  (``since``: when the mark was set or began to wait). A rule that appears when a source has been crawled
+  completely starts at that source's newest article; for a source never crawled completely the mark waits (NULL)
+  for the first complete crawl finishing after ``since`` and starts at its ``high_water``, so what a first crawl
+  finds is never "new".
 - ``alert_sent``: (rule, recipient, text_hash) once per article text, ever: re-crawls, edits, aliases and copies
   of the same text never alert twice.
 - ``outbox``: alert emails, each kept until the SMTP server accepted it (``sent_at``); failures record
-  ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff).
+  ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff). A deliverer claims a message
+  (``claimed_by``, ``claimed_until``: a lease that expires if it dies) in one transaction before sending, so
+  concurrent deliverers send it once.
 - ``validators``: per article key, the ETag and Last-Modified of its page when last fetched, for conditional
   requests (a 304 costs the site almost nothing).
 - ``articles.story_id`` and ``story_bands``: near-duplicate articles (a release and its rewrites) share a story,
@@ -31,7 +39,7 @@ import sqlite_utils
 
 from storage.stories import StoryIndex
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -118,7 +126,20 @@ def _v5(db: sqlite_utils.Database) -> None:
     StoryIndex(db.conn).backfill()  # stores older than v4: every article; v4 stores have none left
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+def _v6(db: sqlite_utils.Database) -> None:
+    """Exactly-once delivery and honest starts: outbox claims, per-source rule marks, crawl owners."""
+    for name, kind in [("claimed_by", str), ("claimed_until", str)]:
+        db["outbox"].add_column(name, kind)
+    db["outbox"].create_index(["sent_at", "claimed_until"])
+    for name, kind in [("pid", int), ("high_water", int), ("reason", str)]:
+        db["crawls"].add_column(name, kind)
+    db["alert_marks"].create({"rule": str, "source": str, "mark": int, "since": str}, pk=("rule", "source"))
+    # rules that already ran keep their start: their watermark becomes every source's mark
+    db.execute("INSERT INTO alert_marks (rule, source, mark, since) SELECT r.name, s.source, r.watermark, "
+               "r.created_at FROM alert_rules r, (SELECT DISTINCT source FROM crawls) s")
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -49,10 +49,18 @@ timeout = 5
     return load_config(path)
 
 
+def crawled(tmp_path, clock, *sources: str) -> None:
+    """What a complete crawl of each source leaves in the store: a closed ok record (where rules start)."""
+    with Store(tmp_path / "s.db", clock=clock) as store:
+        for source in sources or ("newsprime", "gwangju_city"):
+            store.finish_crawl(store.start_crawl(source), status="ok", pages_fetched=1)
+
+
 def service_with_one_match(tmp_path, clock, smtp_port: int) -> AlertService:
     """A service whose rule existed before one Gwangju AI article was stored: two messages queued."""
     config = config_for(tmp_path, smtp_port)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
+    crawled(tmp_path, clock)
     service.collect(config.alerts.rules)
     with Store(tmp_path / "s.db", clock=clock) as store:
         store.save_article(to_article(default_newsprime()[1]))
@@ -62,11 +70,13 @@ def service_with_one_match(tmp_path, clock, smtp_port: int) -> AlertService:
 
 def test_default_rule_is_precise_on_the_catalogue(tmp_path, clock):
     """Gwangju AI coverage matches; avian influenza ("고병원성 AI"), 경기 광주시 and other regions do not."""
-    rule = RuleConfig()
+    from newswatch.alerts.matching import matcher_for
+
+    rule = RuleConfig(topic="gwangju-ai")
     with Store(tmp_path / "s.db", clock=clock) as store:
         ids = {store.save_article(to_article(i)).article_id: i.title
                for i in default_newsprime() + default_gwangju()}
-        matched = {ids[i] for i in store.matches(rule.query, ids)}
+        matched = {ids[i] for i in matcher_for(rule).match(store, list(ids))}
     assert {"광주시, AI 집적단지 2단계 예비타당성조사 통과", "AI 사관학교 5기 수료생 70% 지역 취업",
             "광주시, 인공지능 집적단지 2단계 기업 설명회 개최", "광주시·GIST, AI 반도체 인재 양성 협약",
             '이용섭 광주시장 취임 2주년 "광주형일자리, 인공지능 큰 성과"'} <= matched
@@ -80,6 +90,7 @@ def test_a_new_rule_does_not_flood_and_backfill_is_opt_in(tmp_path, clock):
     with Store(tmp_path / "s.db", clock=clock) as store:
         for item in default_newsprime()[:5]:
             store.save_article(to_article(item))
+    crawled(tmp_path, clock)
     config = config_for(tmp_path, 1)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
     assert service.collect(config.alerts.rules) == 0  # articles stored before the rule existed: no mail
@@ -91,6 +102,7 @@ def test_a_new_rule_does_not_flood_and_backfill_is_opt_in(tmp_path, clock):
 def test_once_per_recipient_across_recrawls_edits_aliases_and_copies(tmp_path, clock):
     config = config_for(tmp_path, 1)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
+    crawled(tmp_path, clock)
     assert service.collect(config.alerts.rules) == 0  # registers the rule on an empty store
     article = to_article(default_newsprime()[1])  # a Gwangju AI article
     with Store(tmp_path / "s.db", clock=clock) as store:
@@ -110,6 +122,7 @@ def test_once_per_recipient_across_recrawls_edits_aliases_and_copies(tmp_path, c
 def test_email_is_proper_and_untrusted_text_is_contained(tmp_path, clock, smtp_server):
     config = config_for(tmp_path, smtp_server.port)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
+    crawled(tmp_path, clock)
     service.collect(config.alerts.rules)
     hostile = Article("newsprime", "1", "https://www.newsprime.co.kr/news/article.html?no=1",
                       "https://www.newsprime.co.kr/news/article.html?no=1",
@@ -187,6 +200,7 @@ def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, sm
 
     config = config_for(tmp_path, smtp_server.port)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
+    crawled(tmp_path, clock)
     service.collect(config.alerts.rules)
     release, rewrite = story_article("release_ai_center"), story_article("rewrite_ai_center")
     with Store(tmp_path / "s.db", clock=clock) as store:
@@ -217,4 +231,27 @@ def test_adding_a_rule_keeps_the_shipped_rule_and_without_a_query_uses_it(tmp_pa
     assert [r.name for r in config.alerts.rules] == ["gwangju-ai", "desk"]
     shipped, desk = config.alerts.rules
     assert shipped.recipients == [] and desk.recipients == ["desk@example.org"]
-    assert desk.query == shipped.query == RuleConfig().query  # no --query: the shipped rule's matching
+    assert desk.query == shipped.query == "" and desk.topic == shipped.topic == "gwangju-ai"  # the shipped topic
+
+
+@pytest.mark.slow
+def test_why_lines_reach_the_email_and_explain_tells_both_ways(tmp_path, clock, smtp_server):
+    service = service_with_one_match(tmp_path, clock, smtp_server.port)
+    assert service.deliver().sent == 2
+    text = smtp_server.messages[0].get_body(("plain",)).get_content()
+    html = smtp_server.messages[0].get_body(("html",)).get_content()
+    assert "장소: 광주광역시" in text and "주제: 인공지능" in text and "점수 " in text
+    assert "장소: 광주광역시" in html
+    with Store(tmp_path / "s.db", clock=clock) as store:
+        avian = store.save_article(to_article(default_newsprime()[3])).article_id  # 고병원성 AI … 광주 방역 비상
+        alerted = store.article_by_key("newsprime", "746580").id
+    config_path = tmp_path / "newswatch.toml"
+    db = str(tmp_path / "s.db")
+    yes = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", str(alerted), "--db", db)
+    assert yes.returncode == 0 and "관련 있음" in yes.stdout and "점수 계산" in yes.stdout
+    no = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", f"newsprime:{746578}",
+                       "--db", db)
+    assert no.returncode == 1 and "관련 없음" in no.stdout and "조류인플루엔자 뜻" in no.stdout
+    assert avian
+    missing = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", "999", "--db", db)
+    assert missing.returncode == 2 and "no stored article '999'" in missing.stderr

@@ -122,12 +122,14 @@ def test_crawl_record_counts_and_errors(store, clock):
     assert "HTTP 404" in stats.render()
 
 
-def test_abandoned_crawl_is_closed_as_failed(store):
+def test_abandoned_crawl_is_closed_with_its_reason(store):
     crawl = store.start_crawl("gwangju_city")
-    assert store.abandon_running_crawls("gwangju_city", reason="timeout: killed after 5 s") == 1
+    assert store.running_sources() == ["gwangju_city"]
+    assert store.abandon_running_crawls("gwangju_city", reason="timeout: killed after 5 s") == [crawl]
     record = store.crawl(crawl)
-    assert record.status == "failed" and record.errors == 1 and record.finished_at
-    assert store.abandon_running_crawls("gwangju_city") == 0
+    assert record.status == "abandoned" and record.errors == 1 and record.finished_at
+    assert store.crawl_errors(crawl)[0]["message"] == "timeout: killed after 5 s"
+    assert store.abandon_running_crawls("gwangju_city") == [] and store.running_sources() == []
 
 
 def test_locked_database_fails_in_words_and_loses_nothing(tmp_path):

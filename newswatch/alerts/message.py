@@ -39,6 +39,8 @@ class AlertItem:
     url: str
     snippet: str  # with MARK_START / MARK_END around matched terms
     copies: list[AlertCopy] = field(default_factory=list)
+    why: str = ""  # why the rule matched, one line (the topic's why-line or the query's terms)
+    terms: list[str] = field(default_factory=list)  # highlighted terms
 
 
 def _one_line(text: str) -> str:
@@ -72,6 +74,8 @@ def render_text(rule: str, items: list[AlertItem]) -> str:
         lines += [f"{i}. {_one_line(item.title)}",
                   f"   {source_name(item.source)} · {_kst(item.published_at)}",
                   f"   {snippet}", f"   {_safe_url(item.url)}"]
+        if item.why:
+            lines.append(f"   왜: {_one_line(item.why)}")
         for copy in item.copies:
             lines += [f"   + 같은 소식: {source_name(copy.source)} · {_kst(copy.published_at)}"
                       f" · {_one_line(copy.title)}", f"     {_safe_url(copy.url)}"]
@@ -89,19 +93,21 @@ def render_html(rule: str, items: list[AlertItem]) -> str:
         copies = "".join(f"<li>{html.escape(source_name(c.source))} · {html.escape(_kst(c.published_at))} · "
                          f"{_link(c.title, c.url)}</li>" for c in item.copies)
         copies = f"<p><small>같은 소식</small></p><ul>{copies}</ul>" if copies else ""
+        why = f"<p><small>왜: {html.escape(_one_line(item.why))}</small></p>" if item.why else ""
         rows.append(f"<li><p><strong>{heading}</strong><br><small>{source}"
-                    f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p>{copies}</li>")
+                    f" · {html.escape(_kst(item.published_at))}</small></p><p>{snippet}</p>{why}{copies}</li>")
     return (f"<!doctype html><html lang=\"ko\"><body><p>알림 규칙 <strong>{html.escape(rule)}</strong>에 맞는 새 기사 "
             f"{len(items)}건</p><ol>{''.join(rows)}</ol><p><small>newswatch</small></p></body></html>")
 
 
-def build_message(sender: str, recipient: str, subject_line: str, text: str, html_body: str) -> EmailMessage:
+def build_message(sender: str, recipient: str, subject_line: str, text: str, html_body: str,
+                  message_id: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = _one_line(subject_line)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="newswatch.invalid")
+    message["Message-ID"] = message_id or make_msgid(domain="newswatch.invalid")
     message.set_content(text, charset="utf-8")
     message.add_alternative(html_body, subtype="html", charset="utf-8")
     return message

@@ -1,15 +1,21 @@
 """Alert work: match new articles against rules, queue one email per rule and recipient, deliver the outbox.
 
-Used by the daemon after each crawl (immediate rules) and on digest schedules, and by `newswatch alerts`.
+Used by the daemon (immediate rules after crawls settle, digest rules on their schedules, the outbox on its
+interval) and by `newswatch alerts`. Every queue, send and failure is one log line.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
+from newswatch.alerts.matching import Match, Matcher, matcher_for
 from newswatch.alerts.message import (
     MARK_END,
     MARK_START,
@@ -24,8 +30,10 @@ from newswatch.alerts.message import (
 from newswatch.alerts.smtp import SendError, send
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, RuleConfig
-from storage import SearchHit, Store
-from storage.alerts import AlertLedger
+from newswatch.core.errors import UsageError
+from storage import Store
+from storage.alerts import AlertLedger, OutboxMessage, Rendered, deliverer_id
+from storage.snippet import snippet
 
 logger = logging.getLogger("newswatch.alerts")
 
@@ -34,7 +42,8 @@ logger = logging.getLogger("newswatch.alerts")
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
-    errors: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
+    busy: bool = False  # another delivery of this process was running: nothing done
 
 
 class AlertService:
@@ -42,51 +51,87 @@ class AlertService:
         self.config = config
         self.db_path = Path(db_path)
         self.clock = clock
+        self._matchers: dict[str, Matcher] = {}
+        self._delivering = threading.Lock()  # one delivery at a time in this process
+        self._waiting_logged: set[tuple[str, tuple[str, ...]]] = set()
 
     def rule(self, name: str) -> RuleConfig:
         for rule in self.config.alerts.rules:
             if rule.name == name:
                 return rule
-        raise ValueError(f"no alert rule named {name!r}; rules: {', '.join(r.name for r in self.config.alerts.rules)}")
+        raise UsageError(f"no alert rule named {name!r}; rules: {', '.join(r.name for r in self.config.alerts.rules)}")
 
-    def items(self, store: Store, rule: RuleConfig, article_ids: list[int]) -> list[AlertItem]:
-        """One item per story: its first matching new article, the story's other articles as extra links."""
-        found = store.search(rule.query, source=rule.source or None, limit=len(article_ids),
-                             marks=(MARK_START, MARK_END), only_ids=article_ids)
-        hits = {h.article_id: h for h in found}
-        by_story: dict[int, SearchHit] = {}
-        for article_id in article_ids:
-            if article_id in hits:
-                by_story.setdefault(hits[article_id].story_id or article_id, hits[article_id])
-        members = store.stories.members(list(by_story))
-        return [AlertItem(h.title, h.source, h.published_at, h.canonical_url, h.snippet,
-                          [AlertCopy(m.title, m.source, m.published_at, m.canonical_url)
-                           for m in members.get(story, []) if m.article_id != h.article_id])
-                for story, h in by_story.items()]
+    def matcher(self, rule: RuleConfig) -> Matcher:
+        """The rule's matcher (a topic file is read once; TopicError names a broken file and line)."""
+        if rule.name not in self._matchers:
+            self._matchers[rule.name] = matcher_for(rule)
+        return self._matchers[rule.name]
 
-    def collect(self, rules: list[RuleConfig]) -> int:
+    def sources(self, rule: RuleConfig) -> list[str]:
+        """The sources a rule covers: its own, or every enabled one."""
+        return [rule.source] if rule.source else [n for n, s in self.config.sources.items() if s.enabled]
+
+    def open_store(self) -> Store:
+        return Store(self.db_path, clock=self.clock)
+
+    # --- queueing -----------------------------------------------------------------------------------------
+
+    def collect(self, rules: Iterable[RuleConfig]) -> int:
         """Queue emails for new matches of these rules; returns the number of messages queued."""
         queued = 0
-        with Store(self.db_path, clock=self.clock) as store:
+        with self.open_store() as store:
             ledger = AlertLedger(store)
             for rule in rules:
-                start = ledger.watermark(rule.name, backfill_days=rule.backfill_days)
-                candidates = ledger.new_articles(start, rule.source or None)
-                matched = sorted(store.matches(rule.query, candidates)) if candidates else []
+                start = ledger.start(rule.name, self.sources(rule), backfill_days=rule.backfill_days)
+                self._log_waiting(rule, start.waiting)
+                candidates = ledger.new_articles(start)
+                if not candidates:
+                    continue
+                matches = self.matcher(rule).match(store, candidates)
                 for recipient in rule.recipients:
-                    fresh = ledger.unsent(rule.name, recipient, matched)
-                    if not fresh:
-                        continue
-                    items = self.items(store, rule, fresh)
-                    ledger.queue(rule.name, recipient, subject(rule.name, len(items)), render_text(rule.name, items),
-                                 render_html(rule.name, items), fresh)
-                    queued += 1
-                if candidates:
-                    ledger.advance(rule.name, candidates[-1])
+                    outbox_id = ledger.queue(rule.name, recipient, sorted(matches),
+                                             lambda fresh, r=rule, m=matches: self.render(store, r, fresh, m))
+                    if outbox_id is not None:
+                        queued += 1
+                        logger.info("alert queued: rule %s → %s, %d article(s), outbox %d", rule.name, recipient,
+                                    len(ledger.message(outbox_id).article_ids), outbox_id)
+                ledger.advance(rule.name, candidates)
         return queued
 
-    def after_crawl(self, *_: object) -> None:
-        """Daemon hook: immediate rules, then delivery."""
+    def _log_waiting(self, rule: RuleConfig, waiting: list[str]) -> None:
+        key = (rule.name, tuple(waiting))
+        if waiting and key not in self._waiting_logged:
+            self._waiting_logged.add(key)
+            logger.info("alert rule %s starts after the first complete crawl of %s: what those crawls find is "
+                        "already published and is not sent", rule.name, ", ".join(waiting))
+
+    def items(self, store: Store, article_ids: list[int], matches: dict[int, Match]) -> list[AlertItem]:
+        """One item per story: its first matching new article, the story's other articles as extra links."""
+        by_story: dict[int, int] = {}
+        for article_id in sorted(article_ids):
+            stored = store.article(article_id)
+            if stored is not None:
+                by_story.setdefault(stored.story_id or article_id, article_id)
+        members = store.stories.members(list(by_story))
+        items = []
+        for story, article_id in by_story.items():
+            stored = store.article(article_id)
+            assert stored is not None
+            a, match = stored.article, matches[article_id]
+            items.append(AlertItem(
+                a.title, a.source, a.published_at, a.canonical_url,
+                snippet(a.body_text, match.terms, start=MARK_START, end=MARK_END),
+                [AlertCopy(m.title, m.source, m.published_at, m.canonical_url)
+                 for m in members.get(story, []) if m.article_id != article_id],
+                why=match.why, terms=match.terms))
+        return items
+
+    def render(self, store: Store, rule: RuleConfig, article_ids: list[int], matches: dict[int, Match]) -> Rendered:
+        items = self.items(store, article_ids, matches)
+        return Rendered(subject(rule.name, len(items)), render_text(rule.name, items), render_html(rule.name, items))
+
+    def immediate(self) -> None:
+        """The daemon's alert step once crawls have settled: immediate rules, then delivery."""
         self.collect([r for r in self.config.alerts.rules if r.mode == "immediate"])
         self.deliver()
 
@@ -94,26 +139,54 @@ class AlertService:
         self.collect([self.rule(rule_name)])
         self.deliver()
 
+    def explain(self, rule: RuleConfig, article_id: int) -> tuple[bool, str]:
+        with self.open_store() as store:
+            return self.matcher(rule).explain(store, article_id)
+
+    # --- delivery -----------------------------------------------------------------------------------------
+
+    def message_id(self, message: OutboxMessage) -> str:
+        """The same Message-ID for every attempt of one outbox message, so a retry never looks like new mail."""
+        domain = parseaddr(self.config.smtp.sender)[1].rpartition("@")[2] or "newswatch.invalid"
+        stamp = datetime.fromisoformat(message.created_at).strftime("%Y%m%d%H%M%S") if message.created_at else "0"
+        return f"<newswatch.{stamp}.{message.id}@{domain}>"
+
     def deliver(self, *, dry_run: bool = False, out=None) -> DeliveryReport:  # type: ignore[no-untyped-def]
-        """Send every due message; a failure keeps it queued with backoff. Dry run prints instead of sending."""
-        report = DeliveryReport(errors=[])
-        with Store(self.db_path, clock=self.clock) as store:
-            ledger = AlertLedger(store)
-            for message in (ledger.pending() if dry_run else ledger.due()):
-                email = build_message(self.config.smtp.sender, message.recipient, message.subject,
-                                      message.body_text, message.body_html)
-                if dry_run:
-                    print(readable(email), file=out or sys.stdout)
-                    continue
-                try:
-                    send(self.config.smtp, email)
-                except SendError as exc:
-                    next_at = ledger.mark_failed(message, str(exc))
-                    report.failed += 1
-                    report.errors.append(str(exc))
-                    logger.warning("alert %s to %s not sent (%s); next try %s", message.id, message.recipient,
-                                   exc, next_at.isoformat(timespec="seconds"))
-                    continue
-                ledger.mark_sent(message.id)
-                report.sent += 1
+        """Send every due message once; a failure keeps it queued with backoff. Dry run prints instead."""
+        report = DeliveryReport()
+        if dry_run:
+            with self.open_store() as store:
+                for message in AlertLedger(store).pending():
+                    print(readable(self.email(message)), file=out or sys.stdout)
+            return report
+        if not self._delivering.acquire(blocking=False):
+            report.busy = True
+            return report
+        try:
+            lease = timedelta(seconds=60 + 4 * self.config.smtp.timeout)
+            with self.open_store() as store:
+                ledger = AlertLedger(store)
+                while (message := ledger.claim(deliverer_id(), lease)) is not None:
+                    self._send_one(ledger, message, report)
+        finally:
+            self._delivering.release()
         return report
+
+    def email(self, message: OutboxMessage):  # type: ignore[no-untyped-def]
+        return build_message(self.config.smtp.sender, message.recipient, message.subject, message.body_text,
+                             message.body_html, self.message_id(message))
+
+    def _send_one(self, ledger: AlertLedger, message: OutboxMessage, report: DeliveryReport) -> None:
+        try:
+            send(self.config.smtp, self.email(message))
+        except SendError as exc:
+            next_at = ledger.mark_failed(message, str(exc))
+            report.failed += 1
+            report.errors.append(str(exc))
+            logger.warning("alert not sent: outbox %d, rule %s → %s (%s); next try %s", message.id, message.rule,
+                           message.recipient, exc, next_at.isoformat(timespec="seconds"))
+            return
+        ledger.mark_sent(message.id)
+        report.sent += 1
+        logger.info("alert sent: outbox %d, rule %s → %s, %d article(s)", message.id, message.rule,
+                    message.recipient, len(message.article_ids))

@@ -1,7 +1,12 @@
-"""Sending one message over SMTP with the configured security; the password comes from the environment only."""
+"""Sending one message over SMTP with the configured security; the password comes from the environment only.
+
+The message counts as sent once the server accepted its DATA (250): whatever happens after that (a 421 or a
+dropped connection at QUIT) must not make the outbox send it again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import smtplib
 import ssl
@@ -24,13 +29,20 @@ def send(config: SmtpConfig, message: EmailMessage) -> None:
                                                     context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-        with client:
-            if config.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            if config.username:
-                client.login(config.username, password)
-            refused = client.send_message(message)
-            if refused:
-                raise SendError(f"recipients refused: {refused}")
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
+    try:
+        if config.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if config.username:
+            client.login(config.username, password)
+        refused = client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        client.close()
+        raise SendError(f"{type(exc).__name__}: {exc}") from exc
+    # Accepted: from here on nothing may turn this into a failure (and a retry, and a duplicate).
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        client.quit()
+    client.close()
+    if refused:
+        raise SendError(f"recipients refused: {refused}")

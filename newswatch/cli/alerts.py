@@ -7,28 +7,35 @@ import sys
 from pathlib import Path
 
 from newswatch.cli.common import db_path, open_store
-from newswatch.core.config import Config, ConfigError, RuleConfig
+from newswatch.core.config import SHIPPED_TOPIC, Config, ConfigError, RuleConfig
 from newswatch.core.errors import UsageError
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     from crawler.sites import SITE_NAMES
 
-    p = sub.add_parser("alerts", parents=parents, help="alert rules: list, add, remove, test; deliver queued emails")
+    p = sub.add_parser("alerts", help="alert rules: list, test, explain, add, remove; deliver queued emails")
     actions = p.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="the configured rules")
-    a = actions.add_parser("test", help="which stored articles a rule matches (sends nothing)")
+    a = actions.add_parser("test", parents=parents,
+                           help="which stored articles a rule matches, and why (sends nothing)")
     a.add_argument("rule")
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=int, default=50, help="matches to show (default 50)")
+    a.add_argument("--scan", type=int, default=2000, help="newest articles a topic rule judges (default 2000)")
+    a = actions.add_parser("explain", parents=parents, help="why a rule does or does not match one stored article")
+    a.add_argument("rule")
+    a.add_argument("article", help="the article's id, one of its URLs, or SOURCE:SOURCE_ID")
     a = actions.add_parser("add", help="add a rule to the config file")
     a.add_argument("rule")
-    a.add_argument("--query", help="a search query; without it the rule uses the shipped Gwangju-AI rule")
+    what = a.add_mutually_exclusive_group()
+    what.add_argument("--query", help="a search query (plain keyword alerts)")
+    what.add_argument("--topic", help="a topic: a shipped topic's name or a topic file (default: the shipped one)")
     a.add_argument("--to", action="append", required=True, help="recipient (repeatable)")
     a.add_argument("--mode", choices=["immediate", "digest"], default="immediate")
     a.add_argument("--source", choices=SITE_NAMES)
     a = actions.add_parser("remove", help="remove a rule from the config file")
     a.add_argument("rule")
-    a = actions.add_parser("deliver", help="queue new matches of every rule and send the outbox")
+    a = actions.add_parser("deliver", parents=parents, help="queue new matches of every rule and send the outbox")
     a.add_argument("--dry-run", action="store_true", help="print the queued messages (decoded) instead of sending")
     p.set_defaults(func=run)
 
@@ -41,17 +48,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     service = AlertService(config, db_path(args, config))
     if args.action == "list":
         for rule in config.alerts.rules:
+            what = f"query: {rule.query}" if rule.query else f"topic: {rule.topic}"
             print(f"{rule.name}  [{rule.mode}{', ' + rule.source if rule.source else ''}]  "
-                  f"→ {', '.join(rule.recipients) or '(no recipients)'}\n    {rule.query}")
+                  f"→ {', '.join(rule.recipients) or '(no recipients)'}\n    {what}")
         return 0
     if args.action == "test":
-        rule = service.rule(args.rule)
-        with open_store(args, config) as store:
-            hits = store.search(rule.query, source=rule.source or None, limit=args.limit)
-        for hit in hits:
-            print(f"- {hit.title} ({hit.source}, {hit.published_at})\n  {hit.canonical_url}\n  {hit.snippet}")
-        print(f"{len(hits)} stored article(s) match {rule.name!r}; nothing was sent", file=sys.stderr)
-        return 0
+        return test_rule(args, config, service)
+    if args.action == "explain":
+        return explain(args, config, service)
     service.collect(config.alerts.rules)
     report = service.deliver(dry_run=args.dry_run)
     if not args.dry_run:
@@ -91,8 +95,10 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
         rule["name"] = args.rule
         if args.query:
             rule["query"] = args.query
+        elif args.topic:
+            rule["topic"] = args.topic
         else:
-            notes.append(f"it uses the shipped {shipped.name!r} rule's matching")
+            notes.append(f"it uses the shipped topic {shipped.topic or SHIPPED_TOPIC!r}")
         rule["recipients"], rule["mode"] = args.to, args.mode
         if args.source:
             rule["source"] = args.source
@@ -104,7 +110,65 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
     except ConfigError as exc:
         temp.unlink()
         raise ConfigError(f"not saved: {exc}") from None
+    if args.action == "add" and not args.query:
+        from newswatch.alerts.matching import matcher_for
+
+        try:
+            matcher_for(load_config(temp).alerts.rules[-1])  # a broken topic file is refused by line
+        except Exception:
+            temp.unlink()
+            raise
     temp.replace(path)
     print(f"{'removed' if args.action == 'remove' else 'added'} rule {args.rule!r} in {path}"
           + "".join(f"; {note}" for note in notes))
     return 0
+
+
+def test_rule(args: argparse.Namespace, config: Config, service) -> int:  # type: ignore[no-untyped-def]
+    """Stored articles the rule matches, newest first, each with its why-line."""
+    rule = service.rule(args.rule)
+    matcher = service.matcher(rule)
+    with open_store(args, config) as store:
+        ids = store.recent_article_ids(service.sources(rule), args.scan)
+        matches = matcher.match(store, ids)
+        shown = [i for i in ids if i in matches][: args.limit]
+        for article_id in shown:
+            a = store.article(article_id).article
+            print(f"- {a.title} ({a.source}, {a.published_at or '-'})\n  {a.canonical_url}\n"
+                  f"  왜: {matches[article_id].why}")
+    print(f"{len(matches)} of the newest {len(ids)} stored article(s) match {rule.name!r}"
+          f"{f'; showing {len(shown)}' if len(shown) < len(matches) else ''}; nothing was sent", file=sys.stderr)
+    return 0
+
+
+def explain(args: argparse.Namespace, config: Config, service) -> int:  # type: ignore[no-untyped-def]
+    """Why RULE does or does not match ARTICLE; exit 0 if it matches, 1 if not."""
+    rule = service.rule(args.rule)
+    with open_store(args, config) as store:
+        stored = find_article(store, args.article)
+        print(f"{stored.article.title}\n{stored.article.canonical_url} (id {stored.id})\n")
+        matched, text = service.matcher(rule).explain(store, stored.id)
+    print(text)
+    return 0 if matched else 1
+
+
+def find_article(store, ref: str):  # type: ignore[no-untyped-def]
+    """An article by id, by any of its URLs, or by SOURCE:SOURCE_ID."""
+    found = None
+    if ref.isdigit():
+        found = store.article(int(ref))
+    elif ref.startswith(("http://", "https://")):
+        from crawler.sites import canonical
+
+        found = store.article_by_url(ref)
+        if found is None:
+            try:
+                found = store.article_by_key(*canonical(ref)[:2])
+            except ValueError:
+                found = None
+    elif ":" in ref:
+        source, _, source_id = ref.partition(":")
+        found = store.article_by_key(source, source_id)
+    if found is None:
+        raise UsageError(f"no stored article {ref!r} (give its id, one of its URLs, or SOURCE:SOURCE_ID)")
+    return found

@@ -21,7 +21,7 @@ def store_option() -> argparse.ArgumentParser:
 
 
 def db_path(args: argparse.Namespace, config: Config) -> Path:
-    return Path(args.db or config.store.path)
+    return Path(getattr(args, "db", None) or config.store.path)
 
 
 def open_store(args: argparse.Namespace, config: Config, *, must_exist: bool = True) -> Store:

@@ -124,15 +124,6 @@ class SchedulerConfig:
     outbox_interval: str = "interval:5m"  # how often queued alert emails are retried
 
 
-# The shipped rule: Gwangju (not 경기 광주시) together with AI, where "AI" alone must not be avian influenza.
-GWANGJU_AI_QUERY = (
-    '(광주 OR Gwangju) '
-    '(인공지능 OR 에이아이 OR "AI 집적단지" OR "AI 사관학교" OR "AI 실증" OR "AI 데이터센터" '
-    'OR (AI NOT (조류인플루엔자 OR 고병원성 OR 가금 OR 살처분 OR 철새 OR 방역 OR 산란계 OR 오리농장))) '
-    'NOT ("경기 광주" OR "경기도 광주" OR 오포읍 OR 곤지암 OR 태전동)'
-)
-
-
 @dataclass
 class SmtpConfig:
     host: str = "localhost"
@@ -144,10 +135,19 @@ class SmtpConfig:
     timeout: float = bounded(30.0, 0, 600, above=True)
 
 
+SHIPPED_TOPIC = "gwangju-ai"
+
+
 @dataclass
 class RuleConfig:
+    """An alert rule: a topic (a topic file, newswatch.topics) or a plain keyword query, never both.
+
+    With neither, the rule uses the shipped topic (SHIPPED_TOPIC).
+    """
+
     name: str = "gwangju-ai"
-    query: str = GWANGJU_AI_QUERY
+    topic: str = ""  # a shipped topic's name or a topic file's path
+    query: str = ""  # a search query (plain keyword alerts)
     recipients: list[str] = field(default_factory=list)
     mode: str = "immediate"  # "immediate": one email per crawl with matches; "digest": on the rule's schedule
     source: str = ""  # "" = every source
@@ -280,12 +280,15 @@ def _validate_alerts(cfg: Config) -> None:
                 raise ConfigError(f"{key}.recipients: not a plain e-mail address: {address!r}")
         if rule.schedule:
             parse_schedule(rule.schedule, f"{key}.schedule", cfg.scheduler.timezone)
-        try:
-            compile_query(rule.query)
-        except QueryError as exc:
-            raise ConfigError(f"{key}.query: {exc}") from None
-        except RecursionError:
-            raise ConfigError(f"{key}.query: nested too deeply") from None
+        if rule.query and rule.topic:
+            raise ConfigError(f"{key}: a rule has a query or a topic, not both (rule {rule.name!r})")
+        if rule.query:
+            try:
+                compile_query(rule.query)
+            except QueryError as exc:
+                raise ConfigError(f"{key}.query: {exc}") from None
+        elif not rule.topic:
+            rule.topic = SHIPPED_TOPIC
 
 
 def _validate_timezone(name: str) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from newswatch.core.errors import NewswatchError
 
-class TopicError(ValueError):
+
+class TopicError(NewswatchError, ValueError):
     """A topic file that cannot be used; the message names the file, the line and the reason in words."""
+
+    label = "topic"
