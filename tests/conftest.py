@@ -77,3 +77,32 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots kept by the browser tests (not committed)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A real headless Chromium driven by Playwright. Without Chromium the browser tests skip locally, and fail
+    under CI (CI=true), where .ci/run installs it."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"])
+        yield launched
+        launched.close()
+
+
+def screenshot_path(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
