@@ -1,28 +1,25 @@
 """The one pipeline: hand each Article to the store and keep the crawl record (pages, counts, failures).
 
-If the database cannot take a write (locked past its timeout, disk full), the article is spooled to a
-``<db>.pending.jsonl`` file beside it and saved at the start of the next crawl, so nothing fetched is lost.
+No failure is quiet. An article the store cannot take (locked past its timeout, out of disk space, an I/O
+error) goes to the spool (crawler.spool) and fails the crawl: its record says why, the crawl's stats carry the
+verdict to `newswatch crawl` (which exits non-zero), and the next crawl stores the spooled articles first.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import article_unchanged, crawl_problem, page_validators
+from crawler.spool import Spool, SpoolError
 from newswatch.core.article import Article
 from storage import Store, StoreError, Validators
+from storage.crawls import counts_line
 
 logger = logging.getLogger(__name__)
-
-
-def pending_path(db_path: str | Path) -> Path:
-    return Path(f"{db_path}.pending.jsonl")
 
 
 class StorePipeline:
@@ -31,9 +28,12 @@ class StorePipeline:
         self.crawler = crawler
         self.store: Store | None = None
         self.crawl_id: int | None = None
-        self.spooled = 0
-        self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the busy store could not take yet
+        self.spool = Spool(db_path)
+        self.store_failures: list[str] = []  # why articles of this crawl went to the spool (or were lost)
+        self.lost = 0
+        self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the failing store could not take yet
         self.validators: dict[tuple[str, str], Validators] = {}  # saved with their article, in its commit
+        self.timeout = 30.0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -41,6 +41,7 @@ class StorePipeline:
         if not db_path:
             raise NotConfigured("no NEWSWATCH_DB: items go to feeds only")
         pipeline = cls(db_path, crawler)
+        pipeline.timeout = crawler.settings.getfloat("NEWSWATCH_STORE_TIMEOUT", 30.0)
         crawler.signals.connect(pipeline.on_problem, signal=crawl_problem)
         crawler.signals.connect(pipeline.on_validators, signal=page_validators)
         crawler.signals.connect(pipeline.on_unchanged, signal=article_unchanged)
@@ -48,38 +49,63 @@ class StorePipeline:
         crawler.signals.connect(pipeline.on_spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    @property
+    def stats(self) -> Any:
+        return self.crawler.stats
+
     def open_spider(self, spider: Any = None) -> None:
-        self.store = getattr(self.crawler.spider, "store", None) or Store(self.db_path)  # the crawl's one Store
-        self.crawl_id = self.store.start_crawl(self.crawler.spider.name)
-        self.crawler.stats.set_value("newswatch/crawl_id", self.crawl_id)
-        self._replay_pending()
+        """Start the crawl record; if the store cannot take it, the crawl fails before it fetches anything."""
+        name = self.crawler.spider.name
+        if self.stats.get_value("newswatch/status") == "failed":
+            return  # the spider could not open the store
+        try:
+            self.store = getattr(self.crawler.spider, "store", None) or Store(self.db_path, timeout=self.timeout)
+            self.crawl_id = self.store.start_crawl(name)
+        except StoreError as exc:
+            fail(self.crawler, str(exc))
+            return
+        self.stats.set_value("newswatch/crawl_id", self.crawl_id)
+        self._replay_spool()
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
-        if isinstance(item, Article):
+        if isinstance(item, Article) and self.crawl_id is not None:
             self._save(item)
         return item
 
     def _save(self, article: Article) -> None:
-        assert self.store is not None
+        assert self.store is not None and self.crawl_id is not None
         try:
             self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
                                     validators=self.validators.pop((article.source, article.source_id), None))
         except StoreError as exc:
-            self.spooled += 1
-            with pending_path(self.db_path).open("a", encoding="utf-8") as fh:
-                fh.write(article.to_json() + "\n")
-            self.on_problem(article.url, "store", f"{exc}; spooled to {pending_path(self.db_path)}")
+            self._spool(article, exc)
 
-    def _replay_pending(self) -> None:
-        path = pending_path(self.db_path)
-        if not path.exists():
+    def _spool(self, article: Article, exc: StoreError) -> None:
+        try:
+            where = self.spool.append(article)
+        except SpoolError as spool_exc:
+            self.lost += 1
+            self.store_failures.append(f"{exc}; {spool_exc}: the article is lost")
+            logger.critical("%s NOT STORED AND NOT SPOOLED: %s; %s", article.url, exc, spool_exc)
+            self.on_problem(article.url, "lost", f"{exc}; {spool_exc}")
             return
-        work = path.with_suffix(".replaying")
-        path.replace(work)
-        for line in work.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                self._save(Article.from_dict(json.loads(line)))
-        work.unlink()
+        self.store_failures.append(f"{exc}; spooled to {where}")
+        logger.error("%s not stored (%s): spooled to %s for the next crawl", article.url, exc, where)
+        self.on_problem(article.url, "store", f"{exc}; spooled to {where}")
+
+    def _replay_spool(self) -> None:
+        if not self.spool.pending():
+            return
+        saved, left, dropped = self.spool.replay(self._replayed, refused=StoreError)
+        logger.warning("spool: %d spooled article(s) stored, %d still waiting", saved, left)
+        for line in dropped:
+            self.on_problem(None, "spool_unreadable", f"a spooled line cut short by a crash was dropped: {line}")
+        if left:
+            self.store_failures.append(f"{left} spooled article(s) could still not be stored")
+
+    def _replayed(self, article: Article) -> None:
+        assert self.store is not None
+        self.store.save_article(article, crawl_id=self.crawl_id)
 
     def on_problem(self, url: str | None, kind: str, message: str) -> None:
         if self.store is None or self.crawl_id is None:
@@ -107,22 +133,54 @@ class StorePipeline:
         pending, self.unrecorded = self.unrecorded, []
         for url, kind, message in pending:
             self.on_problem(url, kind, message)
-        stats = self.crawler.stats.get_stats()
-        pages = int(stats.get("downloader/response_count", 0))
-        record = self.store.finish_crawl(self.crawl_id, status=_status(reason, pages, self.store, self.crawl_id),
-                                         pages_fetched=pages, stats=_plain(stats))
-        logger.info("crawl %s of %s: %s", record.id, record.source, record.status)
-        self.store.close()
-        self.store = None
+        pages = int(self.stats.get_value("downloader/response_count", 0))
+        status, why = self._verdict(reason, pages)
+        counts = self.store.crawl_counts(self.crawl_id)
+        try:
+            errors = self.store.crawl_error_count(self.crawl_id) + len(self.unrecorded)
+        except StoreError:
+            errors = len(self.unrecorded)
+        self.stats.set_value("newswatch/status", status)
+        self.stats.set_value("newswatch/reason", why)
+        self.stats.set_value("newswatch/counts", counts_line(pages, counts["new"], counts["updated"],
+                                                             counts["unchanged"], counts["duplicate"], errors))
+        try:
+            record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
+                                             stats=_plain(self.stats.get_stats()), reason=why)
+            log = logger.info if status == "ok" else logger.warning
+            log("crawl %s of %s: %s%s", record.id, record.source, record.summary(), f" ({why})" if why else "")
+        except StoreError as exc:
+            self.stats.set_value("newswatch/status", "failed")
+            closing = f"the record could not be closed: {exc}"
+            self.stats.set_value("newswatch/reason", f"{why}; {closing}" if why else closing)
+            logger.error("crawl %s of %s: %s; its record could not be closed: %s", self.crawl_id, spider.name,
+                         status, exc)
+        finally:
+            self.store.close()
+            self.store = None
+
+    def _verdict(self, reason: str, pages: int) -> tuple[str, str | None]:
+        """(status, why): killed, failed (store faults, nothing fetched), partial (fetch errors), or ok."""
+        if reason != "finished":
+            return "killed", f"stopped: {reason}"
+        if self.store_failures:
+            lost = f", {self.lost} lost" if self.lost else ""
+            return "failed", f"{len(self.store_failures)} article(s) not stored{lost}: {self.store_failures[0]}"
+        if pages == 0:
+            return "failed", "no page could be fetched"
+        assert self.store is not None and self.crawl_id is not None
+        try:
+            errors = self.store.crawl_error_count(self.crawl_id) + len(self.unrecorded)
+        except StoreError as exc:
+            return "failed", f"the crawl's errors cannot be read: {exc}"
+        return ("partial", f"{errors} page(s) failed") if errors else ("ok", None)
 
 
-def _status(reason: str, pages: int, store: Store, crawl_id: int) -> str:
-    if reason != "finished":
-        return "killed"
-    errors = store.crawl_error_count(crawl_id)
-    if pages == 0:
-        return "failed"
-    return "partial" if errors else "ok"
+def fail(crawler: Any, why: str) -> None:
+    """Mark the crawl failed before it started (the spider then requests nothing) and say why, once."""
+    crawler.stats.set_value("newswatch/status", "failed")
+    crawler.stats.set_value("newswatch/reason", why)
+    logger.error("%s: the crawl cannot start: %s", crawler.spider.name if crawler.spider else "crawl", why)
 
 
 def _plain(stats: dict[str, Any]) -> dict[str, Any]:

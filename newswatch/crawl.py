@@ -24,7 +24,9 @@ class CrawlOutcome:
 
     source: str
     crawl_id: int | None
-    error: str | None = None
+    status: str | None  # ok, partial, failed, killed (None: the crawl ended without a verdict)
+    reason: str | None = None
+    counts: str | None = None  # pages, new, updated … as the crawl itself counted them
 
 
 def enabled_sources(config: Config, requested: list[str] | None = None) -> list[str]:
@@ -50,6 +52,7 @@ def scrapy_settings(config_path: str | os.PathLike[str] | None, db_path: str | o
         settings.set("LOG_FILE", log_file, priority="cmdline")
     settings.set("NEWSWATCH_BACKFILL", backfill, priority="cmdline")
     settings.set("NEWSWATCH_PROGRESS", progress, priority="cmdline")
+    settings.set("LOG_DATEFORMAT", "%Y-%m-%d %H:%M:%S%z", priority="cmdline")  # times say their zone
     return settings
 
 
@@ -58,11 +61,14 @@ def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level
     """Crawl the given sources concurrently (they are different sites); return when all have finished."""
     from crawler.spiders.sites import SPIDERS
 
-    process = CrawlerProcess(scrapy_settings(config.path, db_path, log_level, backfill, log_file, progress))
+    settings = scrapy_settings(config.path, db_path, log_level, backfill, log_file, progress)
+    settings.set("NEWSWATCH_STORE_TIMEOUT", config.store.timeout, priority="cmdline")
+    process = CrawlerProcess(settings)
     crawlers = {}
     for name in sources:
         crawlers[name] = process.create_crawler(SPIDERS[name])
         process.crawl(crawlers[name])
     process.start()
-    return [CrawlOutcome(name, crawler.stats.get_value("newswatch/crawl_id"),
-                         crawler.stats.get_value("newswatch/store_error")) for name, crawler in crawlers.items()]
+    keys = ("crawl_id", "status", "reason", "counts")
+    return [CrawlOutcome(name, *(crawler.stats.get_value(f"newswatch/{key}") for key in keys))
+            for name, crawler in crawlers.items()]

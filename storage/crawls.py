@@ -24,18 +24,25 @@ class CrawlRecord:
     unchanged: int
     duplicates: int
     errors: int
+    pid: int | None = None  # the process that ran it
+    reason: str | None = None  # why it failed, was killed or abandoned
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
         """The one line a crawl is reported by (CLI, daemon log)."""
-        return (f"{self.status} — {self.pages_fetched} pages, {self.new} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.duplicates} duplicates, {self.errors} errors")
+        return f"{self.status} — " + counts_line(self.pages_fetched, self.new, self.updated, self.unchanged,
+                                                 self.duplicates, self.errors)
+
+
+def counts_line(pages: int, new: int, updated: int, unchanged: int, duplicates: int, errors: int) -> str:
+    return (f"{pages} pages, {new} new, {updated} updated, {unchanged} unchanged, {duplicates} duplicates, "
+            f"{errors} errors")
 
 
 _RECORD_COLUMNS = ("id, source, started_at, finished_at, status, pages_fetched, new, updated, unchanged, "
-                   "duplicates, errors")
+                   "duplicates, errors, pid, reason")
 
 
 class CrawlLog:
@@ -58,6 +65,10 @@ class CrawlLog:
     def count(self, crawl_id: int, status: str) -> None:
         """One more article of this crawl with this save status ("new", "unchanged", ...)."""
         self._counts.setdefault(crawl_id, Counter())[status] += 1
+
+    def crawl_counts(self, crawl_id: int) -> Counter[str]:
+        """This process's counts of the crawl so far (new, updated, unchanged, duplicate)."""
+        return Counter(self._counts.get(crawl_id, Counter()))
 
     def count_unchanged(self, crawl_id: int) -> None:
         """An article the server said was not modified (HTTP 304): unchanged, and nothing written."""

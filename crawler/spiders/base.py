@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -28,7 +28,7 @@ from crawler.sites import load_config
 from newswatch.core.article import Article
 from newswatch.core.clock import system_clock
 from newswatch.core.config import Config, SourceConfig
-from storage import Store
+from storage import Store, StoreError
 from storage.articles import KnownArticle
 
 logger = logging.getLogger(__name__)
@@ -61,13 +61,21 @@ def content_type(response: Response) -> str | None:
     return response.headers.get("Content-Type", b"").decode("latin-1") or None
 
 
-def classify_failure(failure: Failure) -> tuple[str, str]:
-    """(kind, message) of a failed request, in words a crawl report can show."""
+def classify_failure(failure: Failure) -> tuple[str, str] | None:
+    """(kind, message) of a failed request, in words a crawl report can show; None for a rule obeyed
+    (robots.txt, an offsite link), which is not a failure."""
     if failure.check(HttpError):
         response = failure.value.response
         if response.status == 400 and b"Request Blocked" in response.body[:2000]:
             return "blocked", "HTTP 400 Request Blocked (the site's firewall refused the request)"
         return f"http_{response.status}", f"HTTP {response.status}"
+    if failure.check(IgnoreRequest):
+        text = str(failure.value)
+        if "max redirections" in text:
+            return "redirect_loop", "too many redirects (a redirect loop)"
+        if "DOWNLOAD_MAXSIZE" in text:
+            return "too_large", f"refused while decompressing: {text}"
+        return None
     if failure.check(TwistedTimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", str(failure.value) or "timed out"
     if failure.check(CancelledError, DownloadCancelledError) and "maxsize" in str(failure.value).lower():
@@ -97,7 +105,16 @@ class SiteSpider(scrapy.Spider):
         spider.requested_ids: set[str] = set()
         spider.backfill = crawler.settings.getint("NEWSWATCH_BACKFILL", 0)
         db = crawler.settings.get("NEWSWATCH_DB")
-        spider.store = Store(db) if db else None
+        spider.store = None
+        if db:
+            try:
+                spider.store = Store(db, timeout=spider.config.store.timeout)
+            except StoreError as exc:
+                crawler.stats.set_value("newswatch/status", "failed")
+                crawler.stats.set_value("newswatch/reason", str(exc))
+                logger.error("%s: the crawl cannot start: %s", cls.site.name, exc)
+        logger.info("%s: crawling %s into %s", cls.site.name, ", ".join(spider.allowed_domains),
+                    db or "no store (items go to feeds only)")
         return spider
 
     @property
@@ -106,6 +123,8 @@ class SiteSpider(scrapy.Spider):
         return self.store if self.config.crawler.incremental and not self.backfill else None
 
     async def start(self) -> Any:
+        if self.crawler.stats.get_value("newswatch/status") == "failed":
+            return  # the store cannot take this crawl: fetch nothing it could not keep
         for spec in self.site.lists(self.source_config):
             yield self.list_request(spec, 1)
 
@@ -131,10 +150,9 @@ class SiteSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(crawl_problem, url=url, kind=kind, message=message)
 
     def on_error(self, failure: Failure) -> None:
-        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError):
-            return  # robots.txt or offsite: a rule obeyed, not a failure
-        kind, message = classify_failure(failure)
-        self.report(failure.request.url, kind, message)
+        found = classify_failure(failure)
+        if found is not None:
+            self.report(failure.request.url, *found)
 
     def article_request(self, url: str, source_id: str, known: KnownArticle | None = None) -> scrapy.Request | None:
         """One request per article per crawl, however many lists link it; conditional if we hold validators."""

@@ -72,7 +72,7 @@ class AlertService:
         return [rule.source] if rule.source else [n for n, s in self.config.sources.items() if s.enabled]
 
     def open_store(self) -> Store:
-        return Store(self.db_path, clock=self.clock)
+        return Store(self.db_path, clock=self.clock, timeout=self.config.store.timeout)
 
     # --- queueing -----------------------------------------------------------------------------------------
 
@@ -97,6 +97,20 @@ class AlertService:
                                     len(ledger.message(outbox_id).article_ids), outbox_id)
                 ledger.advance(rule.name, candidates)
         return queued
+
+    def announce(self) -> None:
+        """Register every rule and say when each begins (the daemon's first lines)."""
+        with self.open_store() as store:
+            ledger = AlertLedger(store)
+            for rule in self.config.alerts.rules:
+                start = ledger.start(rule.name, self.sources(rule), backfill_days=rule.backfill_days)
+                what = f"query {rule.query!r}" if rule.query else f"topic {rule.topic}"
+                to = ", ".join(rule.recipients) or "no recipients"
+                if start.waiting:
+                    self._log_waiting(rule, start.waiting)
+                else:
+                    logger.info("alert rule %s (%s, %s → %s): active; articles stored from now on alert",
+                                rule.name, what, rule.mode, to)
 
     def _log_waiting(self, rule: RuleConfig, waiting: list[str]) -> None:
         key = (rule.name, tuple(waiting))

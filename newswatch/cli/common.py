@@ -28,7 +28,7 @@ def open_store(args: argparse.Namespace, config: Config, *, must_exist: bool = T
     """The store named by --db or the config; read-only commands never create one (a typo is an error)."""
     from storage import Store
 
-    return Store(db_path(args, config), must_exist=must_exist)
+    return Store(db_path(args, config), must_exist=must_exist, timeout=config.store.timeout)
 
 
 def highlight_markers() -> tuple[str, str]:

@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     p.add_argument("--backfill", type=int, default=0, metavar="N",
                    help="walk N list pages and fetch every article, ignoring what is stored")
     p.add_argument("--log-file", metavar="PATH", help="write Scrapy's full log (INFO) to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress lines (the daemon logs its own)")
     p.set_defaults(func=run)
 
 
@@ -32,41 +33,44 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print("no source enabled in the config", file=sys.stderr)
         return 2
     db = db_path(args, config)
-    Store(db).close()  # an unusable store fails here, in one line, before Scrapy starts
-    locks, running = [], []
-    for source in sources:
-        lock = CrawlLock(db, source)
-        try:
-            lock.acquire()
-        except CrawlLocked as exc:
-            print(f"{source}: skipped — {exc}", file=sys.stderr)
-            continue
-        locks.append(lock)
-        running.append(source)
+    locks: list[CrawlLock] = []
     try:
-        if not running:
+        with Store(db, timeout=config.store.timeout) as store:  # an unusable store fails here, in one line
+            for source in sources:
+                lock = CrawlLock(db, source)
+                try:
+                    lock.acquire()
+                except CrawlLocked as exc:
+                    print(f"{source}: skipped — {exc}", file=sys.stderr)
+                    continue
+                locks.append(lock)
+                # We hold the source's lock: a record of it still 'running' was left by a process that died.
+                if closed := store.abandon_running_crawls(source, reason="the crawl process is gone"):
+                    print(f"{source}: closed {len(closed)} crawl record(s) left running by a process that is gone",
+                          file=sys.stderr)
+        if not locks:
             return CrawlLocked.exit_code
-        outcomes = run_crawl(config, db, running, log_level=args.log_level or "WARNING", backfill=args.backfill,
-                             log_file=args.log_file, progress=True)
+        outcomes = run_crawl(config, db, [lock.source for lock in locks], log_level=args.log_level or "WARNING",
+                             backfill=args.backfill, log_file=args.log_file, progress=not args.quiet)
     finally:
         for lock in locks:
             lock.release()
-    return report(db, outcomes)
+    return report(outcomes)
 
 
-def report(db, outcomes) -> int:  # type: ignore[no-untyped-def]
-    """This run's result line per source (never an earlier crawl's); 1 if any failed."""
-    from storage import Store
-
+def report(outcomes) -> int:  # type: ignore[no-untyped-def]
+    """This run's result line per source (never an earlier crawl's), as the crawl itself counted and judged it,
+    so the line is true even when the store could not take the crawl's record; 1 if any failed or was killed."""
     failed = False
-    with Store(db) as store:
-        for outcome in outcomes:
-            if outcome.crawl_id is None:
-                print(f"{outcome.source}: failed — no crawl record: {outcome.error or 'the crawl did not start'}",
-                      file=sys.stderr)
-                failed = True
-                continue
-            record = store.crawl(outcome.crawl_id)
-            print(f"{outcome.source}: {record.summary()}")
-            failed |= record.status in ("failed", "killed", "running")
+    for outcome in outcomes:
+        status = outcome.status or "failed"
+        line = f"{outcome.source}: {status}"
+        if outcome.counts:
+            line += f" — {outcome.counts}"
+        why = outcome.reason or ("the crawl ended without a verdict" if outcome.status is None else None)
+        if why:
+            line += f" ({why})"
+        bad = status in ("failed", "killed")
+        print(line, file=sys.stderr if bad else sys.stdout)
+        failed |= bad
     return 1 if failed else 0

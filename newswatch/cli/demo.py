@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"mock sites: newsprime {sites.newsprime_url}, gwangju {sites.gwangju_url}")
         print(f"crawling both into {db} ...", flush=True)
         outcomes = run_crawl(demo_config, db, demo_config.source_names(), log_level=args.log_level or "WARNING")
-    status = report(db, outcomes)
+    status = report(outcomes)
     with Store(db) as store:
         print()
         print(store.stats().render())

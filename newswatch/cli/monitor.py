@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 
 from newswatch.cli.common import db_path, open_store
 from newswatch.core.config import Config
@@ -22,11 +24,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from newswatch.alerts.service import AlertService
     from newswatch.monitor.daemon import Monitor
 
-    logging.basicConfig(level=args.log_level or "INFO", stream=sys.stderr,
+    os.environ["TZ"] = config.scheduler.timezone  # every line, ours and the crawls', in the scheduler's zone
+    time.tzset()
+    logging.basicConfig(level=args.log_level or "INFO", stream=sys.stderr, datefmt="%Y-%m-%d %H:%M:%S%z",
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     db = db_path(args, config)
     service = AlertService(config, db)
-    monitor = Monitor(config, db, after_crawl=service.after_crawl)
+    for rule in config.alerts.rules:
+        service.matcher(rule)  # a broken topic file stops the daemon at start, in one line
+    monitor = Monitor(config, db, alerts=service)
     monitor.add_alert_jobs(service)
     monitor.run_forever()
     return 0

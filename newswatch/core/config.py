@@ -115,6 +115,7 @@ class SourceConfig:
 @dataclass
 class StoreConfig:
     path: str = DEFAULT_DB
+    timeout: float = bounded(30.0, 0, 3600, above=True)  # seconds a write waits for a busy store, then fails
 
 
 @dataclass
@@ -158,6 +159,7 @@ class RuleConfig:
 @dataclass
 class AlertsConfig:
     digest_schedule: str = "cron:0 8 * * *"
+    grace: float = bounded(30.0, 0, 3600)  # seconds alerts wait after a crawl for others to finish (one email)
     rules: list[RuleConfig] = tables(RuleConfig, lambda: [RuleConfig()], may_be_empty=True)
 
 

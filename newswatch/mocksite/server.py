@@ -35,6 +35,8 @@ from newswatch.mocksite.content import (
     default_newsprime,
 )
 
+LOOP_NO = 746567  # redirects to itself: a redirect loop
+BOMB_NO = 746568  # a gzip body that inflates far past any page-size cap
 NEWSPRIME_ROBOTS = (
     f"User-agent: *\nDisallow: /news/print/\nDisallow: /member/\nDisallow: /news/article.html?no={ROBOTS_NO}\n"
 )
@@ -61,6 +63,13 @@ class Reply:
 
 def _html(text: str, status: int = 200, **kw: Any) -> Reply:
     return Reply(status, text.encode("utf-8"), **kw)
+
+
+def _gzip_bomb(inflated: int = 64_000_000) -> bytes:
+    """About 60 KB on the wire, 64 MB once inflated."""
+    import gzip
+
+    return gzip.compress(b"<html><body>" + b"\0" * inflated, compresslevel=9)
 
 
 def _q(query: dict[str, list[str]], name: str) -> str:
@@ -144,6 +153,13 @@ class _Newsprime(_Site):
         total_pages = max(1, -(-len(articles) // npp.LIST_SIZE))
         rows = [(self.href(a), a) for a in articles[(page - 1) * npp.LIST_SIZE : page * npp.LIST_SIZE]]
         html = npp.list_page(sec_no, page, rows, total_pages)
+        if page == 1 and sec_no in (64, 110) and self.owner.hostile_links:
+            hostile = npp.extra_rows([
+                (f"/news/article.html?no={LOOP_NO}&sec_no=110", "돌고 도는 기사", "2026.09.10 09:00"),
+                (f"/news/article.html?no={BOMB_NO}&sec_no=110", "압축 폭탄 기사", "2026.09.10 09:00"),
+            ])
+            anchor = '<div class="section_h12"><div><div>'
+            html = html.replace(anchor, anchor + hostile, 1)
         if page == 1 and sec_no in (64, 110) and self.owner.faulty_links:
             # links that must not end up stored: a 404, an always-500, robots-disallowed, offsite
             extra = npp.extra_rows([
@@ -159,6 +175,11 @@ class _Newsprime(_Site):
     def article(self, no_text: str, headers: dict[str, str]) -> Reply:
         no = int(no_text) if no_text.isdigit() else 0
         self.hits[f"article:{no}"] += 1
+        if no == LOOP_NO:
+            again = f"/news/article.html?no={LOOP_NO}&sec_no=110&n={self.hits[f'article:{no}']}"
+            return Reply(302, b"", headers={"Location": again})
+        if no == BOMB_NO:
+            return Reply(200, _gzip_bomb(), headers={"Content-Encoding": "gzip"})
         if no == BROKEN_NO or (no == FLAKY_NO and self.hits[f"article:{no}"] <= 2):
             return _html("<html><body>Internal Server Error</body></html>", 500)
         a = self.articles.get(no)
@@ -278,13 +299,14 @@ class MockSites:
     def __init__(self, *, newsprime: list[MockArticle] | None = None, gwangju: list[MockRelease] | None = None,
                  newsprime_port: int = 0, gwangju_port: int = 0, slow_seconds: float = 2.0,
                  rate_limit_per_minute: int | None = None, require_user_agent: bool = False,
-                 faulty_links: bool = True) -> None:
+                 faulty_links: bool = True, hostile_links: bool = False) -> None:
         self.lock = threading.RLock()
         self.log: list[LoggedRequest] = []
         self.slow_seconds = slow_seconds
         self.rate_limit_per_minute = rate_limit_per_minute
         self.require_user_agent = require_user_agent
         self.faulty_links = faulty_links  # the 404 / 500 / robots / offsite rows on the first list page
+        self.hostile_links = hostile_links  # a redirect loop and a gzip bomb on the first list page
         self._newsprime = _Newsprime(self, newsprime if newsprime is not None else default_newsprime())
         self._gwangju = _Gwangju(self, gwangju if gwangju is not None else default_gwangju())
         self._ports = (newsprime_port, gwangju_port)

@@ -27,6 +27,7 @@ from newswatch.alerts.service import AlertService
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, Schedule, parse_schedule
 from newswatch.crawl import enabled_sources
+from newswatch.monitor.locks import CrawlLock
 
 logger = logging.getLogger("newswatch.monitor.daemon")
 
@@ -67,30 +68,43 @@ def next_run(schedule: Schedule, last_start: datetime | None, now: datetime, tim
 
 
 class Monitor:
-    """Schedules crawls (and, through hooks, alert work) and runs them in child processes."""
+    """Schedules crawls and alert work, and runs each crawl in a child process.
+
+    Alert work after crawls waits until crawls have settled: a crawl that finishes schedules it ``alerts.grace``
+    seconds later, and another crawl finishing (or still running) then pushes it back, so crawls finishing close
+    together make one email per rule and recipient. Crawls that never pause hold it back at most ten graces.
+    One delivery runs at a time.
+    """
+
+    ALERTS_JOB = "alerts:immediate"
 
     def __init__(self, config: Config, db_path: str | os.PathLike[str], *, clock: Clock = system_clock,
-                 scheduler: BaseScheduler | None = None,
-                 after_crawl: Callable[[CrawlOutcome], None] | None = None,
+                 scheduler: BaseScheduler | None = None, alerts: AlertService | None = None,
                  crawl_argv: Callable[[str], list[str]] | None = None) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.clock = clock
-        self.after_crawl = after_crawl
+        self.alerts = alerts
         self.crawl_argv = crawl_argv or self._default_argv
         self.sources = enabled_sources(config)
         self.scheduler = scheduler or BlockingScheduler(timezone=config.scheduler.timezone)
-        self.scheduler.configure(executors={"default": ThreadPoolExecutor(max(4, len(self.sources) + 2))},
+        self.scheduler.configure(executors={"default": ThreadPoolExecutor(max(4, len(self.sources) + 3))},
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
+        self._alerts_wanted_since: datetime | None = None
         self.stopping = threading.Event()
 
     def _default_argv(self, source: str) -> list[str]:
         argv = [sys.executable, "-m", "newswatch.cli"]
         if self.config.path is not None:
             argv += ["--config", str(self.config.path)]
-        return argv + ["crawl", "--source", source, "--db", str(self.db_path)]
+        return argv + ["crawl", "--source", source, "--db", str(self.db_path), "--quiet"]
+
+    def store(self):  # type: ignore[no-untyped-def]
+        from storage import Store
+
+        return Store(self.db_path, clock=self.clock, timeout=self.config.store.timeout)
 
     def add_job(self, job_id: str, schedule: Schedule, func: Callable[[], object], *, run_now: bool = False) -> None:
         kwargs = {"next_run_time": self.clock.now()} if run_now else {}
@@ -98,10 +112,13 @@ class Monitor:
                                name=job_id, replace_existing=True, **kwargs)
 
     def plan(self) -> None:
-        """Add one job per enabled source, due at once if its last crawl is older than its schedule allows."""
-        from storage import Store
-
-        with Store(self.db_path, clock=self.clock) as store:
+        """Close what dead crawls left, then one job per enabled source, due at once if its last crawl is older
+        than its schedule allows."""
+        with self.store() as store:
+            self.close_abandoned(store)
+        if self.alerts is not None:
+            self.alerts.announce()  # rules start now: what the coming first crawls find is not news
+        with self.store() as store:
             for source in self.sources:
                 schedule = source_schedule(self.config, source)
                 last = store.crawls(source, limit=1)
@@ -109,13 +126,25 @@ class Monitor:
                 due = is_due(schedule, last_start, self.clock.now(), self.config.scheduler.timezone)
                 self.add_job(f"crawl:{source}", schedule, lambda s=source: self.crawl(s), run_now=due)
 
+    def close_abandoned(self, store) -> list[int]:  # type: ignore[no-untyped-def]
+        """Crawl records still 'running' whose source nobody is crawling (its lock is free) are closed."""
+        closed: list[int] = []
+        for source in store.running_sources():
+            if not CrawlLock(self.db_path, source).held_elsewhere():
+                ids = store.abandon_running_crawls(source, reason="the crawl process is gone (closed at start-up)")
+                logger.warning("closed %d crawl record(s) of %s left running by a process that is gone: %s",
+                               len(ids), source, ", ".join(map(str, ids)))
+                closed += ids
+        return closed
+
     def crawl(self, source: str) -> CrawlOutcome:
         """Run one crawl of ``source`` in a child process, within the configured time limit."""
         if self.stopping.is_set():
             return CrawlOutcome(source, "skipped", None, "daemon stopping")
         timeout = self.config.scheduler.crawl_timeout
         logger.info("crawl of %s starting", source)
-        child = subprocess.Popen(self.crawl_argv(source), start_new_session=True,
+        env = {**os.environ, "TZ": self.config.scheduler.timezone}  # the child logs in the daemon's zone
+        child = subprocess.Popen(self.crawl_argv(source), start_new_session=True, env=env,
                                  stdout=subprocess.DEVNULL, stderr=None)
         with self._lock:
             self._children[source] = child
@@ -129,13 +158,45 @@ class Monitor:
             with self._lock:
                 self._children.pop(source, None)
         self._close_records(outcome)
-        logger.info("crawl of %s: %s %s", source, outcome.status, outcome.detail)
-        if self.after_crawl is not None and outcome.status not in ("skipped",):
-            try:
-                self.after_crawl(outcome)
-            except Exception:  # the daemon outlives a failing hook; the hook's work is retried next cycle
-                logger.exception("after-crawl work for %s failed", source)
+        self._log_crawl(outcome, child.pid)
+        if outcome.status != "skipped":
+            self.crawl_finished()
         return outcome
+
+    def _log_crawl(self, outcome: CrawlOutcome, pid: int) -> None:
+        """One line per crawl with its counts (from the record the child wrote)."""
+        try:
+            with self.store() as store:
+                record = next((r for r in store.crawls(outcome.source, limit=5) if r.pid == pid), None)
+        except Exception as exc:  # the line must be written even if the store cannot be read
+            record, outcome.detail = None, f"{outcome.detail}; store unreadable: {exc}".strip("; ")
+        counts = f"crawl {record.id}: {record.summary()}" if record else "no crawl record"
+        log = logger.info if outcome.status == "ok" else logger.warning
+        log("crawl of %s: %s — %s%s", outcome.source, outcome.status, counts,
+            f" ({outcome.detail})" if outcome.detail else "")
+
+    def crawl_finished(self) -> None:
+        """Alert work once crawls settle (see the class docstring)."""
+        if self.alerts is None or self.stopping.is_set():
+            return
+        with self._lock:
+            self._alerts_wanted_since = self._alerts_wanted_since or self.clock.now()
+        run_at = self.clock.now() + timedelta(seconds=self.config.alerts.grace)
+        self.scheduler.add_job(self._settled_alerts, "date", run_date=run_at, id=self.ALERTS_JOB,
+                               name=self.ALERTS_JOB, replace_existing=True)
+
+    def _settled_alerts(self) -> None:
+        patience = timedelta(seconds=10 * self.config.alerts.grace)
+        with self._lock:
+            waited = self.clock.now() - (self._alerts_wanted_since or self.clock.now())
+            if self._children and waited < patience:
+                return  # the crawl still running schedules the alert work again when it finishes
+            self._alerts_wanted_since = None
+        try:
+            assert self.alerts is not None
+            self.alerts.immediate()
+        except Exception:  # the daemon outlives failing alert work; it is retried on the next cycle
+            logger.exception("alert work after crawls failed")
 
     def _outcome(self, source: str, returncode: int) -> CrawlOutcome:
         if returncode == 0:
@@ -147,12 +208,10 @@ class Monitor:
         return CrawlOutcome(source, "crashed", returncode, f"child exited with {returncode}")
 
     def _close_records(self, outcome: CrawlOutcome) -> None:
-        """A child that was killed or crashed may leave its crawl record 'running': close it as failed."""
+        """A child that was killed or crashed may leave its crawl record 'running': close it."""
         if outcome.status not in ("timeout", "crashed", "killed"):
             return
-        from storage import Store
-
-        with Store(self.db_path, clock=self.clock) as store:
+        with self.store() as store:
             store.abandon_running_crawls(outcome.source, status="failed",
                                          reason=f"{outcome.status}: {outcome.detail}")
 
@@ -192,6 +251,8 @@ class Monitor:
                 self.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: service.digest(name))
         self.add_job("outbox", parse_schedule(self.config.scheduler.outbox_interval, "outbox_interval", tz),
                      service.deliver)
+        if self.alerts is None:
+            self.alerts = service
 
     def run_forever(self) -> None:
         """Foreground daemon for systemd: logs to stderr, exits cleanly on SIGTERM/SIGINT."""
