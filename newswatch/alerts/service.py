@@ -157,25 +157,20 @@ class AlertService:
             sources = self.sources(rule)
             marks = {r["source"]: r["mark"] for r in store.rows(  # read only: ledger.start() would record a start
                 "SELECT source, mark FROM alert_marks WHERE rule = ?", [rule.name]) if r["source"] in sources}
-            ids: list[int] = []
-            if marks:
-                candidates = ledger.new_articles(RuleStart(marks))
-                ids = sorted(matcher.match(store, candidates)) if candidates else []
-                if ids and rule.recipients:
-                    ids = ledger.unsent(rule.name, rule.recipients[0], ids)
+            matches = matcher.match(store, ledger.new_articles(RuleStart(marks))) if marks else {}
+            ids = sorted(matches)
+            if ids and rule.recipients:
+                ids = ledger.unsent(rule.name, rule.recipients[0], ids)
             basis = "next"
             if not ids:
                 basis = "recent"
-                recent = store.recent_article_ids(self.sources(rule), scan)
-                found = matcher.match(store, recent)
-                ids = [i for i in recent if i in found][:limit]
-                matches = found
-            else:
-                matches = matcher.match(store, ids)
+                recent = store.recent_article_ids(sources, scan)
+                matches = matcher.match(store, recent)
+                ids = [i for i in recent if i in matches][:limit]
             if not ids:
                 return Preview(rule.name, basis, [], None)
             rendered = self.render(store, rule, ids, matches)
-        recipient = rule.recipients[0] if rule.recipients else "(no recipients)"
+        recipient = rule.recipients[0] if rule.recipients else "undisclosed-recipients:;"
         message = build_message(self.config.smtp.sender, recipient, rendered.subject, rendered.text, rendered.html,
                                 headers=list_headers(sender_for(self.config, rule), self.config.smtp.sender))
         return Preview(rule.name, basis, ids, message)
