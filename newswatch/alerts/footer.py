@@ -16,7 +16,7 @@ from newswatch.alerts.entries import Sender, clean
 class FooterRow:
     label: str
     value: str
-    kind: str = "text"  # "text" | "command" (a shell command, never broken) | "link" (mailto: or http(s))
+    kind: str = "text"  # "text" | "command" | "path" (never broken) | "link" (mailto: or http(s), never broken)
 
 
 def command(sender: Sender, *args: str) -> str:
@@ -29,7 +29,8 @@ def footer_rows(sender: Sender) -> list[FooterRow]:
     label = f"{rule} ({clean(sender.label)})" if sender.label and sender.label != sender.rule else rule
     mode = "요약(digest)" if sender.mode == "digest" else "즉시"
     rows = [FooterRow("보낸 규칙", f"{label} · {mode} · newswatch"),
-            FooterRow("설정 파일", clean(sender.config_path) or "없음 (기본 설정)"),
+            FooterRow("설정 파일", clean(sender.config_path), "path") if sender.config_path else
+            FooterRow("설정 파일", "없음 (기본 설정)"),
             FooterRow("호스트", clean(sender.host) or "알 수 없음"),
             FooterRow("미리 보기", command(sender, "alerts", "preview", rule), "command"),
             FooterRow("바꾸려면", f'설정 파일의 [[alerts.rules]] name = "{rule}" 항목'

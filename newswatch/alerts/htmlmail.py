@@ -188,7 +188,7 @@ def _footer(sender: Sender) -> str:
     rows = []
     for row in footer_rows(sender):
         head = f'<strong>{esc(row.label)}</strong> ' if row.label else ""
-        if row.kind == "command":
+        if row.kind in ("command", "path"):
             value = (f'<code class="nw-code" style="font-family:{MONO};font-size:12px;background:{WHY};'
                      f'padding:1px 4px;border-radius:3px;word-break:break-all">{esc(row.value)}</code>')
         elif row.kind == "link" and safe_url(row.value):

@@ -74,19 +74,16 @@ def render_text(sender: Sender, items: list[AlertItem], summary: str) -> str:
     number = 0
     groups = by_day(items) if sender.mode == "digest" else [(None, items)]
     for day, group in groups:
-        lines.append("")
         if sender.mode == "digest":
-            heading = f"── {day_heading(day)} · {len(group)}건 "
-            lines += [heading + "─" * max(0, COLUMNS - width(heading)), ""]
+            lines += ["", f"{day_heading(day)} · {len(group)}건", "-" * COLUMNS]
         else:
-            lines += ["=" * COLUMNS, ""]
+            lines += ["", "=" * COLUMNS]
         for item in group:
             number += 1
-            lines += _entry(number, item)
-            lines.append("")
+            lines += ["", *_entry(number, item)]
     while lines and not lines[-1]:
         lines.pop()
-    return "\n".join([*lines, "", *footer_lines(sender)]) + "\n"
+    return "\n".join([*lines, "", "", *footer_lines(sender)]) + "\n"
 
 
 def _entry(number: int, item: AlertItem) -> list[str]:
@@ -123,8 +120,8 @@ def footer_lines(sender: Sender) -> list[str]:
     lines = ["-- "]
     for row in footer_rows(sender):
         head = f"{row.label}: " if row.label else ""
-        if row.kind == "command":
-            lines += [head.rstrip(), f"  {row.value}"]
+        if row.kind == "command" or (row.kind == "path" and width(head + row.value) > COLUMNS):
+            lines += [head.rstrip(), f"  {row.value}"]  # whole, on a line of its own
         else:
             lines += wrap(head + row.value, "", "  ")
     return lines
