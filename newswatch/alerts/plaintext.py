@@ -83,7 +83,7 @@ def render_text(sender: Sender, items: list[AlertItem], summary: str) -> str:
             lines += ["", *_entry(number, item)]
     while lines and not lines[-1]:
         lines.pop()
-    return "\n".join([*lines, "", "", *footer_lines(sender)]) + "\n"
+    return "\n".join([*lines, "", *footer_lines(sender)]) + "\n"
 
 
 def _entry(number: int, item: AlertItem) -> list[str]:
