@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -134,15 +135,15 @@ def test_email_is_proper_and_untrusted_text_is_contained(tmp_path, clock, smtp_s
     service.collect(config.alerts.rules)
     assert service.deliver().sent == 2
     message = smtp_server.messages[0]
-    assert message["Subject"] == "[newswatch] gwangju-ai: 새 기사 1건"
+    assert message["Subject"] == '[newswatch·gwangju-ai] 광주 AI <script>alert("x")</script> …'  # lead title, clipped
     assert message["Bcc"] is None and "victim" not in str(message["To"])
     assert set(smtp_server.messages[0].keys()) >= {"From", "To", "Subject", "Date", "Message-ID"}
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "2026-11-25 08:30 KST" in text and "https://www.newsprime.co.kr/news/article.html?no=1" in text
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
-    assert "<mark>광주</mark>" in html or "<mark>인공지능</mark>" in html
-    assert "[광주]" in text or "[인공지능]" in text
+    assert re.search(r"<mark[^>]*>(광주|인공지능)</mark>", html)
+    assert "*광주*" in text or "*인공지능*" in text
 
 
 @pytest.mark.slow
@@ -171,7 +172,7 @@ def test_dry_run_prints_instead_of_sending(tmp_path, clock):
     service = service_with_one_match(tmp_path, clock, 1)
     out = io.StringIO()
     service.deliver(dry_run=True, out=out)
-    assert "Subject: [newswatch] gwangju-ai: 새 기사 1건" in out.getvalue()  # decoded, as a person reads it
+    assert "Subject: [newswatch·gwangju-ai] 광주시, AI 집적단지 2단계 …" in out.getvalue()  # decoded, as read
     assert "광주시, AI 집적단지 2단계" in out.getvalue() and "=?utf-8?" not in out.getvalue()
     assert "To: analyst@example.org" in out.getvalue()
     with Store(tmp_path / "s.db", clock=clock) as store:
@@ -209,11 +210,11 @@ def test_a_story_is_one_entry_with_its_copies_as_extra_links(tmp_path, clock, sm
     assert service.collect(config.alerts.rules) == 2  # one message per recipient
     assert service.deliver().sent == 2
     message = smtp_server.messages[0]
-    assert message["Subject"] == "[newswatch] gwangju-ai: 새 기사 2건"  # two stories, three articles
+    assert message["Subject"].endswith(" 외 1건")  # two stories, three articles
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert text.count(release.url) == 1 and text.count(rewrite.url) == 1
-    assert text.count("+ 같은 소식") == 1 and "\n3. " not in text
+    assert text.count("같은 소식:") == 1 and "\n3. " not in text
     assert html.count(f'href="{release.url}"') == 1 and html.count(f'href="{rewrite.url}"') == 1
     with Store(tmp_path / "s.db", clock=clock) as store:  # a later copy of the alerted story: no new email
         assert store.save_article(story_article("rewrite_ai_center_brief")).status == "new"
@@ -240,7 +241,7 @@ def test_why_lines_reach_the_email_and_explain_tells_both_ways(tmp_path, clock, 
     assert service.deliver().sent == 2
     text = smtp_server.messages[0].get_body(("plain",)).get_content()
     html = smtp_server.messages[0].get_body(("html",)).get_content()
-    assert "장소: 광주광역시" in text and "주제: 인공지능" in text and "점수 " in text
+    assert "장소: 광주광역시" in text and "주제: 인공지능" in text and "관련도 " in text
     assert "장소: 광주광역시" in html
     with Store(tmp_path / "s.db", clock=clock) as store:
         avian = store.save_article(to_article(default_newsprime()[3])).article_id  # 고병원성 AI … 광주 방역 비상

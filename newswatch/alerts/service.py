@@ -7,6 +7,7 @@ interval) and by `newswatch alerts`. Every queue, send and failure is one log li
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import threading
 from collections.abc import Iterable
@@ -15,24 +16,26 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
+from newswatch.alerts.entries import clean, when, without_dateline
 from newswatch.alerts.matching import Match, Matcher, matcher_for
 from newswatch.alerts.message import (
     MARK_END,
     MARK_START,
     AlertCopy,
     AlertItem,
+    Preview,
     build_message,
+    list_headers,
     readable,
-    render_html,
-    render_text,
-    subject,
+    render,
+    sender_for,
 )
 from newswatch.alerts.smtp import SendError, send
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, RuleConfig
 from newswatch.core.errors import UsageError
 from storage import Store
-from storage.alerts import AlertLedger, OutboxMessage, Rendered, deliverer_id
+from storage.alerts import AlertLedger, OutboxMessage, Rendered, RuleStart, deliverer_id
 from storage.snippet import snippet
 
 logger = logging.getLogger("newswatch.alerts")
@@ -120,29 +123,71 @@ class AlertService:
                         "already published and is not sent", rule.name, ", ".join(waiting))
 
     def items(self, store: Store, article_ids: list[int], matches: dict[int, Match]) -> list[AlertItem]:
-        """One item per story: its first matching new article, the story's other articles as extra links."""
-        by_story: dict[int, int] = {}
+        """One item per story: its earliest matching new article (often the city's release), with the story's
+        other articles as copies; the title and a snippet (without the outlet's dateline) highlighted."""
+        def earliest(stored):  # type: ignore[no-untyped-def]  # publication time, else first seen; then id
+            moment = when(stored.article.published_at, stored.first_seen_at)
+            return (moment.isoformat() if moment else "9999", stored.id)
+
+        leads = {}
         for article_id in sorted(article_ids):
             stored = store.article(article_id)
-            if stored is not None:
-                by_story.setdefault(stored.story_id or article_id, article_id)
-        members = store.stories.members(list(by_story))
+            if stored is None:
+                continue
+            story = stored.story_id or article_id
+            if story not in leads or earliest(stored) < earliest(leads[story]):
+                leads[story] = stored
+        members = store.stories.members(list(leads))
         items = []
-        for story, article_id in by_story.items():
-            stored = store.article(article_id)
-            assert stored is not None
-            a, match = stored.article, matches[article_id]
+        for story, stored in leads.items():
+            a, match = stored.article, matches[stored.id]
+            title = clean(a.title)
+            body = without_dateline(clean(a.body_text), a.source)
             items.append(AlertItem(
                 a.title, a.source, a.published_at, a.canonical_url,
-                snippet(a.body_text, match.terms, start=MARK_START, end=MARK_END),
+                snippet(body, match.terms, start=MARK_START, end=MARK_END),
                 [AlertCopy(m.title, m.source, m.published_at, m.canonical_url)
-                 for m in members.get(story, []) if m.article_id != article_id],
-                why=match.why, terms=match.terms))
+                 for m in members.get(story, []) if m.article_id != stored.id],
+                why=match.why, terms=match.terms,
+                # the whole title: a window three times its length never cuts it
+                title_marked=snippet(title, match.terms, width=3 * len(title) + 3, start=MARK_START, end=MARK_END),
+                seen_at=stored.first_seen_at, article_id=stored.id))
         return items
 
     def render(self, store: Store, rule: RuleConfig, article_ids: list[int], matches: dict[int, Match]) -> Rendered:
-        items = self.items(store, article_ids, matches)
-        return Rendered(subject(rule.name, len(items)), render_text(rule.name, items), render_html(rule.name, items))
+        """The email as queued, its entries in reading order (newest story first)."""
+        return Rendered(*render(sender_for(self.config, rule, socket.gethostname()),
+                                self.items(store, article_ids, matches)))
+
+    def preview(self, rule_name: str, *, scan: int = 2000, limit: int = 20) -> Preview:
+        """What the rule's next email would look like, from stored articles; nothing is queued or recorded.
+
+        The articles are those past the rule's marks that it matches and its first recipient has not had; when
+        there are none (or the rule never ran), the newest stored matches, to show the form."""
+        rule = self.rule(rule_name)
+        matcher = self.matcher(rule)
+        with self.open_store() as store:
+            ledger = AlertLedger(store)
+            sources = self.sources(rule)
+            marks = {r["source"]: r["mark"] for r in store.rows(  # read only: ledger.start() would record a start
+                "SELECT source, mark FROM alert_marks WHERE rule = ?", [rule.name]) if r["source"] in sources}
+            matches = matcher.match(store, ledger.new_articles(RuleStart(marks))) if marks else {}
+            ids = sorted(matches)
+            if ids and rule.recipients:
+                ids = ledger.unsent(rule.name, rule.recipients[0], ids)
+            basis = "next"
+            if not ids:
+                basis = "recent"
+                recent = store.recent_article_ids(sources, scan)
+                matches = matcher.match(store, recent)
+                ids = [i for i in recent if i in matches][:limit]
+            if not ids:
+                return Preview(rule.name, basis, [], None)
+            rendered = self.render(store, rule, ids, matches)
+        recipient = rule.recipients[0] if rule.recipients else "undisclosed-recipients:;"
+        message = build_message(self.config.smtp.sender, recipient, rendered.subject, rendered.text, rendered.html,
+                                headers=list_headers(sender_for(self.config, rule), self.config.smtp.sender))
+        return Preview(rule.name, basis, ids, message)
 
     def immediate(self) -> None:
         """The daemon's alert step once crawls have settled: immediate rules, then delivery."""
@@ -187,8 +232,12 @@ class AlertService:
         return report
 
     def email(self, message: OutboxMessage):  # type: ignore[no-untyped-def]
+        """The outbox message as sent; the List-* headers from the rule as configured now (a removed rule's
+        queued mail still gets its List-Id)."""
+        rule = next((r for r in self.config.alerts.rules if r.name == message.rule), RuleConfig(name=message.rule))
+        headers = list_headers(sender_for(self.config, rule), self.config.smtp.sender)
         return build_message(self.config.smtp.sender, message.recipient, message.subject, message.body_text,
-                             message.body_html, self.message_id(message))
+                             message.body_html, self.message_id(message), headers)
 
     def _send_one(self, ledger: AlertLedger, message: OutboxMessage, report: DeliveryReport) -> None:
         try:

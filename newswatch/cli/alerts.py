@@ -35,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     a.add_argument("--source", choices=SITE_NAMES)
     a = actions.add_parser("remove", help="remove a rule from the config file")
     a.add_argument("rule")
+    a = actions.add_parser("preview", parents=parents,
+                           help="the rule's next email from stored articles, as it would be sent (queues nothing)")
+    a.add_argument("rule")
+    a.add_argument("--html", metavar="FILE", help="also write the HTML part to FILE (open it in a browser)")
     a = actions.add_parser("deliver", parents=parents, help="queue new matches of every rule and send the outbox")
     a.add_argument("--dry-run", action="store_true", help="print the queued messages (decoded) instead of sending")
     p.set_defaults(func=run)
@@ -56,6 +60,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return test_rule(args, config, service)
     if args.action == "explain":
         return explain(args, config, service)
+    if args.action == "preview":
+        return preview(args, service)
     service.collect(config.alerts.rules)
     report = service.deliver(dry_run=args.dry_run)
     if not args.dry_run:
@@ -138,6 +144,24 @@ def test_rule(args: argparse.Namespace, config: Config, service) -> int:  # type
                   f"  왜: {matches[article_id].why}")
     print(f"{len(matches)} of the newest {len(ids)} stored article(s) match {rule.name!r}"
           f"{f'; showing {len(shown)}' if len(shown) < len(matches) else ''}; nothing was sent", file=sys.stderr)
+    return 0
+
+
+def preview(args: argparse.Namespace, service) -> int:  # type: ignore[no-untyped-def]
+    """The next email of a rule (headers decoded, then the plain text); exit 1 if no stored article matches."""
+    from newswatch.alerts.message import readable
+
+    shown = service.preview(args.rule)
+    if shown.message is None:
+        print(f"no stored article matches {args.rule!r}; nothing to preview", file=sys.stderr)
+        return 1
+    print(readable(shown.message))
+    if args.html:
+        Path(args.html).write_text(shown.message.get_body(("html",)).get_content(), encoding="utf-8")
+    what = ("what the rule's next run would send" if shown.basis == "next" else
+            "nothing new for the rule since it last ran (or it never ran): an example from the newest stored matches")
+    print(f"preview of {args.rule!r}: {len(shown.article_ids)} article(s), {what}; nothing was queued"
+          + (f"; HTML written to {args.html}" if args.html else ""), file=sys.stderr)
     return 0
 
 

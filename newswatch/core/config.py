@@ -154,12 +154,15 @@ class RuleConfig:
     source: str = ""  # "" = every source
     schedule: str = ""  # digest schedule; "" = alerts.digest_schedule
     backfill_days: int = bounded(0, 0, 3650)  # on the rule's first run, also alert on articles this many days back
+    label: str = ""  # how emails name the rule (subject, List-Id); "" = its name
+    unsubscribe: list[str] = field(default_factory=list)  # List-Unsubscribe: mailto:ADDRESS or an http(s) URL
 
 
 @dataclass
 class AlertsConfig:
     digest_schedule: str = "cron:0 8 * * *"
     grace: float = bounded(30.0, 0, 3600)  # seconds alerts wait after a crawl for others to finish (one email)
+    unsubscribe: list[str] = field(default_factory=list)  # default List-Unsubscribe of rules without their own
     rules: list[RuleConfig] = tables(RuleConfig, lambda: [RuleConfig()], may_be_empty=True)
 
 
@@ -259,12 +262,26 @@ def _validate(cfg: Config) -> None:
 
 
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+_LABEL_MAX = 40
+
+
+def _validate_unsubscribe(targets: list[str], key: str) -> None:
+    """Each target goes into a List-Unsubscribe header as <target>: mailto:ADDRESS[?query] or an http(s) URL."""
+    for target in targets:
+        if not isinstance(target, str) or not re.fullmatch(r"[\x21-\x7e]+", target) or any(c in target for c in "<>,"):
+            raise ConfigError(f"{key}: expected mailto:ADDRESS or an http(s) URL (ASCII, no spaces), got {target!r}")
+        if target.startswith("mailto:"):
+            if not _ADDRESS.match(target[7:].partition("?")[0]):
+                raise ConfigError(f"{key}: not a plain e-mail address after mailto: in {target!r}")
+        elif urlsplit(target).scheme not in ("http", "https") or not urlsplit(target).hostname:
+            raise ConfigError(f"{key}: expected mailto:ADDRESS or an http(s) URL, got {target!r}")
 
 
 def _validate_alerts(cfg: Config) -> None:
     if cfg.smtp.security not in ("starttls", "ssl", "none"):
         raise ConfigError(f"smtp.security: expected starttls, ssl or none, got {cfg.smtp.security!r}")
     parse_schedule(cfg.alerts.digest_schedule, "alerts.digest_schedule", cfg.scheduler.timezone)
+    _validate_unsubscribe(cfg.alerts.unsubscribe, "alerts.unsubscribe")
     names: set[str] = set()
     for i, rule in enumerate(cfg.alerts.rules):
         key = f"alerts.rules[{i}]"
@@ -273,6 +290,10 @@ def _validate_alerts(cfg: Config) -> None:
         if rule.name in names:
             raise ConfigError(f"{key}.name: {rule.name!r} is used twice")
         names.add(rule.name)
+        if any(not c.isprintable() for c in rule.label) or len(rule.label) > _LABEL_MAX or (
+                rule.label and not rule.label.strip()):
+            raise ConfigError(f"{key}.label: a one-line label of at most {_LABEL_MAX} characters, got {rule.label!r}")
+        _validate_unsubscribe(rule.unsubscribe, f"{key}.unsubscribe")
         if rule.mode not in ("immediate", "digest"):
             raise ConfigError(f"{key}.mode: expected immediate or digest, got {rule.mode!r}")
         if rule.source and rule.source not in cfg.sources:
