@@ -7,7 +7,10 @@ Three decisions are made here, each from the unit's own text:
   against a prior for the target;
 - which sense an ambiguous subject term has (AI: intelligence or avian influenza), per mention, from cues in its
   own sentence and more weakly its paragraph — so one avian item does not veto a whole briefing.
-It also marks marginal ways of naming the place: in a list of cities, as a model to copy, as a hometown.
+It also marks marginal ways of naming the place (in a list of cities, as a model to copy, as a hometown), and
+decides whose story the unit is: the place named where a reporter names the main actor (the title's first clause,
+the lead's first sentence, the dateline). Mentions of the other places then count as secondary, so a Busan story
+that compares itself with Gwangju at length stays Busan's, and a Gwangju story naming Seoul stays Gwangju's.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import date
 from newswatch.text import korean
 from newswatch.topics.scanner import Hit, Scanner
 from newswatch.topics.segments import Segment, Unit
-from newswatch.topics.spec import Sense, TermGroup, TopicSpec
+from newswatch.topics.spec import ActorSpec, Sense, TermGroup, TopicSpec
 
 # Korean particles and copula forms that may follow a name without changing what it names.
 _PARTICLES = frozenset({
@@ -70,10 +73,38 @@ class Mention:
     rival: int = -1
     supporting: bool = False  # counts only beside other evidence of its side (a bare 동구 may be any city's)
     chain_end: int = 0  # end of the run of places it is listed in ("광주·대구")
+    role: str = ""  # a marginal way of naming the place ("여러 지역 목록 속 언급", "본보기로만 언급")
 
     @property
     def weight(self) -> float:
         return self.base * self.position * self.factor
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One place where a reporter names the story's actor, and the place named there."""
+
+    where: str  # "제목", "제목 뒷부분", "첫 문장", "발신지"
+    surface: str
+    side: str  # target | other
+    label: str  # the place's side label, e.g. "광주광역시", "다른 시도"
+    weight: float
+
+
+@dataclass
+class Actor:
+    """Whose story the unit is: +1 the target's, -1 another place's, 0 nobody's (a national story)."""
+
+    vote: float
+    votes: list[Vote]
+
+    @property
+    def side(self) -> str:
+        return "target" if self.vote > 0 else "other" if self.vote < 0 else ""
+
+    def strongest(self, side: str) -> Vote | None:
+        found = [v for v in self.votes if v.side == side]
+        return max(found, key=lambda v: v.weight) if found else None
 
 
 @dataclass
@@ -82,6 +113,7 @@ class UnitEvidence:
     mentions: list[Mention]
     target_probability: float  # that the unit's shared names (광주) mean the target
     rival_label: str
+    actor: Actor = field(default_factory=lambda: Actor(0.0, []))
 
 
 def build_scanner(spec: TopicSpec) -> Scanner:
@@ -204,6 +236,13 @@ class Analyst:
 
     # --- marginal ways of naming the place --------------------------------------------------------------------
 
+    def _place_key(self, surface: str) -> str:
+        """One key for the ways of writing one place: 서울시 and 서울, 강원도 and 강원."""
+        for suffix in self.suffixes:
+            if surface.endswith(suffix) and len(surface) - len(suffix) >= 2:
+                return surface[: -len(suffix)]
+        return surface
+
     def _strip_suffix(self, text: str) -> str:
         for suffix in self.suffixes:
             if text.startswith(suffix):
@@ -253,6 +292,7 @@ class Analyst:
                     len(chain) >= 2 and after.startswith("등") and any(m.side == "elsewhere" for m in chain)) or tail
                 if listed:
                     for m in chain:
+                        m.role = m.role or "여러 지역 목록 속 언급"
                         if m.side in ("target", "anchor"):
                             m.factor *= place.list_factor
                             m.notes.append("여러 지역 목록 속 언급")
@@ -269,6 +309,7 @@ class Analyst:
                         or (role.sentence and role.sentence.search(sentence))):
                     m.factor *= role.factor
                     m.notes.append(role.label)
+                    m.role = m.role or role.label
                     break
 
     # --- which place a shared name means -----------------------------------------------------------------------
@@ -358,10 +399,108 @@ class Analyst:
         main = near["sense_main"] + f * far["sense_main"]
         return other, main, adjacent
 
+    # --- whose story is it ---------------------------------------------------------------------------------------
+
+    def _first_place(self, actor: ActorSpec, seg: Segment, mentions: list[Mention], start: int,
+                     end: int) -> Mention | None:
+        """The first place named in seg.text[start:end] outside quotes, not marginal, not an object."""
+        quoted = [q.span() for q in actor.quote.finditer(seg.text)] if actor.quote else []
+        for m in mentions:  # in text order
+            if not start <= m.start < end or m.role or m.side not in ("target", "rival", "elsewhere"):
+                continue
+            if any(a <= m.start < b for a, b in quoted):
+                continue
+            after = self._strip_suffix(seg.text[m.end:m.end + 12])
+            if actor.not_after and actor.not_after.match(after):
+                continue
+            return m
+        return None
+
+    def find_actor(self, unit: Unit, mentions: list[Mention]) -> Actor:
+        """Votes from the title's first clause (or a later one), the lead's first sentence and the dateline."""
+        actor = self.spec.place.actor
+        if actor is None:
+            return Actor(0.0, [])
+        places = sorted((m for m in mentions if m.kind == "place"), key=lambda m: (m.seg, m.start))
+        votes: list[Vote] = []
+
+        def vote(where: str, m: Mention | None, weight: float) -> None:
+            if m is None or weight <= 0:
+                return
+            side = "target" if m.side == "target" else "other"
+            votes.append(Vote(where, m.surface, side, self._side_label(m), weight))
+
+        for si, seg in enumerate(unit.segments):
+            own = [m for m in places if m.seg == si]
+            if seg.kind == "title" and not any(v.where.startswith("제목") for v in votes):
+                text = seg.text
+                if actor.quote:  # a clause break inside a quote does not end the title's first clause
+                    text = actor.quote.sub(lambda q: " " * len(q.group()), text)
+                cut = actor.clause_break.search(text) if actor.clause_break else None
+                first_end = cut.start() if cut else len(text)
+                m = self._first_place(actor, seg, own, 0, first_end)
+                if m is not None:
+                    vote("제목", m, actor.title)
+                else:
+                    vote("제목 뒷부분", self._first_place(actor, seg, own, first_end, len(text)), actor.title_later)
+            elif seg.kind == "lead" and not any(v.where == "첫 문장" for v in votes):
+                start = seg.dateline_end
+                if start:
+                    vote("발신지", self._first_place(actor, seg, own, 0, start), actor.dateline)
+                end = next((b for a, b in seg.sentences if b > start), len(seg.text))
+                vote("첫 문장", self._first_place(actor, seg, own, start, end), actor.lead)
+        total = sum(v.weight if v.side == "target" else -v.weight for v in votes)
+        return Actor(max(-1.0, min(1.0, total / actor.total)), votes)
+
+    def _side_label(self, m: Mention) -> str:
+        place = self.spec.place
+        if m.side == "target":
+            return place.target.label
+        if m.side == "rival":
+            return place.rivals[m.rival].label if m.rival >= 0 else "동명 지역"
+        return place.elsewhere.label
+
+    def mark_crowded(self, actor: Actor, mentions: list[Mention]) -> None:
+        """In a story that is not the target's, a sentence lining the target up with several other places
+        ("경기 2,140억원, 광주 1,520억원, 대전 980억원 순") is a ranking or comparison: it counts as a list."""
+        spec = self.spec.place.actor
+        if spec is None or not spec.crowd_min or actor.side == "target":
+            return
+        others: dict[tuple[int, int], set[str]] = {}
+        for m in mentions:
+            if m.kind == "place" and m.side in ("elsewhere", "rival"):
+                others.setdefault((m.seg, m.sent), set()).add(self._place_key(m.surface))
+        for m in mentions:
+            if m.kind == "place" and m.side == "target" and not m.role \
+                    and len(others.get((m.seg, m.sent), ())) >= spec.crowd_min:
+                m.factor *= self.spec.place.list_factor
+                m.role = "여러 지역을 견주는 문장"
+                m.notes.append(m.role)
+
+    def mark_secondary(self, actor: Actor, mentions: list[Mention]) -> None:
+        """Places other than the actor count less, the more clearly the story is the actor's."""
+        spec = self.spec.place.actor
+        if spec is None or not actor.vote or spec.secondary_factor == 1.0:
+            return
+        factor = 1.0 - (1.0 - spec.secondary_factor) * abs(actor.vote)
+        lead = actor.strongest(actor.side)
+        assert lead is not None
+        if actor.side == "target":
+            secondary, note = ("elsewhere",), f"{lead.label} 기사 속 다른 지역"
+        else:
+            secondary, note = ("target",), f"다른 지역({lead.surface}) 기사 속 언급"
+        for m in mentions:
+            if m.kind == "place" and m.side in secondary:
+                m.factor *= factor
+                m.notes.append(note)
+
     def analyse(self, unit: Unit, day: date | None) -> UnitEvidence:
         mentions, cues = self.mentions(unit, day)
         mentions = self.drop_lone_supporting(unit, mentions)
         self.mark_roles(unit, mentions)
         p, rival_label = self.resolve_places(mentions)
+        actor = self.find_actor(unit, mentions)
+        self.mark_crowded(actor, mentions)
+        self.mark_secondary(actor, mentions)
         self.resolve_senses(unit, mentions, cues)
-        return UnitEvidence(unit, mentions, p, rival_label)
+        return UnitEvidence(unit, mentions, p, rival_label, actor)

@@ -18,7 +18,7 @@ from newswatch.topics.errors import TopicError
 from newswatch.topics.linemap import LineMap, Path
 
 FEATURES = ("place", "rival", "subject", "other_sense", "head", "cooccur", "subject_spread", "place_spread",
-            "elsewhere", "elsewhere_head", "against")
+            "elsewhere", "elsewhere_head", "against", "actor")
 """The scorer's features, in the order of ``[model.weights]`` (see features.py for what each measures)."""
 
 
@@ -62,6 +62,26 @@ class Role:
     after: re.Pattern[str] | None
     before: re.Pattern[str] | None
     sentence: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    """Whose story is it: the place named first where a reporter names the story's main actor (the title's first
+    clause, the lead's first sentence, the wire dateline), quotes skipped. Each gives a weighted vote."""
+
+    title: float  # the first place named in the title's first clause
+    title_later: float  # ... failing that, in a later clause ("…광주시 '감염 경로 예측' 착수")
+    lead: float  # the first place named in the lead's first sentence
+    dateline: float  # the wire office: "(대전=뉴스원)"
+    clause_break: re.Pattern[str] | None  # ends the title's first clause ("…")
+    quote: re.Pattern[str] | None  # quoted speech: someone's words, not the reporter's actor
+    not_after: re.Pattern[str] | None  # a place followed by this is not the actor ("미국을 방문 중인 …")
+    secondary_factor: float  # what mentions of a place other than the actor count for
+    crowd_min: int  # in a story not the target's, a sentence naming this many other places beside it is a ranking
+
+    @property
+    def total(self) -> float:
+        return self.title + self.lead + self.dateline
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,7 @@ class PlaceSpec:
     elsewhere: Side
     partners: TermGroup | None
     roles: tuple[Role, ...]
+    actor: ActorSpec | None
 
 
 @dataclass(frozen=True)
@@ -258,11 +279,36 @@ def _roles(r: _Reader, data: Any) -> tuple[Role, ...]:
     return tuple(roles)
 
 
+def _actor(r: _Reader, data: Any) -> ActorSpec | None:
+    if data is None:
+        return None
+    w: Path = ("place", "actor")
+    t = r.table(data, w, {"title", "title_later", "lead", "dateline", "clause_break", "quote", "not_after",
+                          "secondary_factor", "crowd_min"})
+    actor = ActorSpec(
+        title=r.value(t, w, "title", float, 2.0),
+        title_later=r.value(t, w, "title_later", float, 1.0),
+        lead=r.value(t, w, "lead", float, 1.5),
+        dateline=r.value(t, w, "dateline", float, 0.5),
+        clause_break=r.regex(t, w, "clause_break"),
+        quote=r.regex(t, w, "quote"),
+        not_after=r.regex(t, w, "not_after"),
+        secondary_factor=r.value(t, w, "secondary_factor", float, 1.0),
+        crowd_min=r.value(t, w, "crowd_min", int, 0),
+    )
+    for key in ("title", "title_later", "lead", "dateline", "secondary_factor"):
+        if getattr(actor, key) < 0:
+            raise r.fail((*w, key), f"must be >= 0, got {getattr(actor, key)}")
+    if actor.total <= 0:
+        raise r.fail(w, "title, lead and dateline votes are all 0")
+    return actor
+
+
 def _place(r: _Reader, data: Any) -> PlaceSpec:
     w: Path = ("place",)
     known = {"anchors", "anchor_label", "anchor_weight", "anchor_prior", "resolve_slope", "suffixes", "not_place",
              "list_separator", "list_min", "list_factor", "list_tail", "target", "rivals", "elsewhere", "partners",
-             "roles"}
+             "roles", "actor"}
     t = r.table(data, w, known)
     rivals = r.value(t, w, "rivals", list, [])
     return PlaceSpec(
@@ -282,6 +328,7 @@ def _place(r: _Reader, data: Any) -> PlaceSpec:
         elsewhere=r.side(t.get("elsewhere"), (*w, "elsewhere")),
         partners=r.group(t["partners"], (*w, "partners")) if "partners" in t else None,
         roles=_roles(r, t.get("roles")),
+        actor=_actor(r, t.get("actor")),
     )
 
 
