@@ -107,6 +107,19 @@ class Actor:
         return max(found, key=lambda v: v.weight) if found else None
 
 
+def firm_sides(evidence: list[UnitEvidence]) -> frozenset[str]:
+    """The one side that a briefing's items name firmly, if only one is ("target" when they are all the
+    target's: its other items' districts are the target's too); empty when none or several."""
+    sums = {"target": 0.0, "rival": 0.0, "elsewhere": 0.0}
+    for ev in evidence:
+        for m in ev.mentions:
+            if m.kind == "place" and not m.supporting and m.side in sums and not m.role:
+                sums[m.side] += m.base * m.factor
+    if sums["target"] > 0 and sums["rival"] == 0 and sums["elsewhere"] < sums["target"]:
+        return frozenset({"target"})
+    return frozenset()
+
+
 @dataclass
 class UnitEvidence:
     unit: Unit
@@ -249,9 +262,11 @@ class Analyst:
                 return text[len(suffix):]
         return text
 
-    def drop_lone_supporting(self, unit: Unit, mentions: list[Mention]) -> list[Mention]:
+    def drop_lone_supporting(self, unit: Unit, mentions: list[Mention],
+                             shared: frozenset[str] = frozenset()) -> list[Mention]:
         """Supporting names (a district such as 동구) count only in a sentence with a firm name of the same side,
-        or in a unit whose title or lead has one: 대구 동구 is not 광주 동구."""
+        or in a unit whose title or lead has one: 대구 동구 is not 광주 동구. ``shared``: sides that the rest of
+        a briefing names firmly (a district digest whose other items are all the target's)."""
         firm = [m for m in mentions if m.kind == "place" and not m.supporting and m.side in ("target", "anchor",
                                                                                                "rival")]
         head_sides = {("target" if m.side == "anchor" else m.side) for m in firm
@@ -260,7 +275,9 @@ class Analyst:
         keep = []
         for m in mentions:
             if m.supporting and m.side not in head_sides and (m.seg, m.sent, m.side) not in sentences:
-                continue
+                if m.side not in shared:
+                    continue
+                m.notes.append("브리핑의 다른 항목이 같은 지역")
             keep.append(m)
         return keep
 
@@ -401,11 +418,12 @@ class Analyst:
 
     # --- whose story is it ---------------------------------------------------------------------------------------
 
-    def _first_place(self, actor: ActorSpec, seg: Segment, mentions: list[Mention], start: int,
-                     end: int) -> Mention | None:
-        """The first place named in seg.text[start:end] outside quotes, not marginal, not an object."""
+    def _places_in(self, actor: ActorSpec, seg: Segment, mentions: list[Mention], start: int,
+                   end: int) -> list[Mention]:
+        """The places named in seg.text[start:end] outside quotes, not marginal, not an object, in text order."""
         quoted = [q.span() for q in actor.quote.finditer(seg.text)] if actor.quote else []
-        for m in mentions:  # in text order
+        found = []
+        for m in mentions:
             if not start <= m.start < end or m.role or m.side not in ("target", "rival", "elsewhere"):
                 continue
             if any(a <= m.start < b for a, b in quoted):
@@ -413,42 +431,52 @@ class Analyst:
             after = self._strip_suffix(seg.text[m.end:m.end + 12])
             if actor.not_after and actor.not_after.match(after):
                 continue
-            return m
-        return None
+            found.append(m)
+        return found
 
     def find_actor(self, unit: Unit, mentions: list[Mention]) -> Actor:
-        """Votes from the title's first clause (or a later one), the lead's first sentence and the dateline."""
+        """Votes from the title's first clause (or a later one), the lead's first sentence and the dateline.
+
+        Within one of these the place named first leads; when the target and another place are both named there
+        ("서울 AI 기업 30곳, 광주 첨단3지구로 이전"), the vote is split by their evidence, the first counting twice."""
         actor = self.spec.place.actor
         if actor is None:
             return Actor(0.0, [])
         places = sorted((m for m in mentions if m.kind == "place"), key=lambda m: (m.seg, m.start))
         votes: list[Vote] = []
 
-        def vote(where: str, m: Mention | None, weight: float) -> None:
-            if m is None or weight <= 0:
-                return
-            side = "target" if m.side == "target" else "other"
-            votes.append(Vote(where, m.surface, side, self._side_label(m), weight))
+        def vote(where: str, found: list[Mention], weight: float) -> bool:
+            if not found or weight <= 0:
+                return False
+            sums = {"target": 0.0, "other": 0.0}
+            for i, m in enumerate(found):
+                sums["target" if m.side == "target" else "other"] += m.base * (2.0 if i == 0 else 1.0)
+            value = (sums["target"] - sums["other"]) / (sums["target"] + sums["other"] or 1.0)
+            if value:
+                side = "target" if value > 0 else "other"
+                first = next(m for m in found if (m.side == "target") == (side == "target"))
+                votes.append(Vote(where, first.surface, side, self._side_label(first), weight * abs(value)))
+            return True
 
+        title_done = lead_done = False
         for si, seg in enumerate(unit.segments):
             own = [m for m in places if m.seg == si]
-            if seg.kind == "title" and not any(v.where.startswith("제목") for v in votes):
+            if seg.kind == "title" and not title_done:
+                title_done = True
                 text = seg.text
                 if actor.quote:  # a clause break inside a quote does not end the title's first clause
                     text = actor.quote.sub(lambda q: " " * len(q.group()), text)
                 cut = actor.clause_break.search(text) if actor.clause_break else None
                 first_end = cut.start() if cut else len(text)
-                m = self._first_place(actor, seg, own, 0, first_end)
-                if m is not None:
-                    vote("제목", m, actor.title)
-                else:
-                    vote("제목 뒷부분", self._first_place(actor, seg, own, first_end, len(text)), actor.title_later)
-            elif seg.kind == "lead" and not any(v.where == "첫 문장" for v in votes):
+                if not vote("제목", self._places_in(actor, seg, own, 0, first_end), actor.title):
+                    vote("제목 뒷부분", self._places_in(actor, seg, own, first_end, len(text)), actor.title_later)
+            elif seg.kind == "lead" and not lead_done:
+                lead_done = True
                 start = seg.dateline_end
                 if start:
-                    vote("발신지", self._first_place(actor, seg, own, 0, start), actor.dateline)
+                    vote("발신지", self._places_in(actor, seg, own, 0, start)[:1], actor.dateline)
                 end = next((b for a, b in seg.sentences if b > start), len(seg.text))
-                vote("첫 문장", self._first_place(actor, seg, own, start, end), actor.lead)
+                vote("첫 문장", self._places_in(actor, seg, own, start, end), actor.lead)
         total = sum(v.weight if v.side == "target" else -v.weight for v in votes)
         return Actor(max(-1.0, min(1.0, total / actor.total)), votes)
 
@@ -494,9 +522,9 @@ class Analyst:
                 m.factor *= factor
                 m.notes.append(note)
 
-    def analyse(self, unit: Unit, day: date | None) -> UnitEvidence:
+    def analyse(self, unit: Unit, day: date | None, shared: frozenset[str] = frozenset()) -> UnitEvidence:
         mentions, cues = self.mentions(unit, day)
-        mentions = self.drop_lone_supporting(unit, mentions)
+        mentions = self.drop_lone_supporting(unit, mentions, shared)
         self.mark_roles(unit, mentions)
         p, rival_label = self.resolve_places(mentions)
         actor = self.find_actor(unit, mentions)
