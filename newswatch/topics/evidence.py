@@ -34,6 +34,7 @@ _PARTICLES = frozenset({
     "와는", "과는", "와도", "과도", "뿐", "마저", "조차", "같이", "이었다", "였다",
 })
 _HANGUL = re.compile(r"[가-힣]+")
+_LIST_MARK = re.compile(r"[,·ㆍ/、]")
 
 
 @dataclass(frozen=True)
@@ -249,12 +250,12 @@ class Analyst:
 
     # --- marginal ways of naming the place --------------------------------------------------------------------
 
-    def _place_key(self, surface: str) -> str:
-        """One key for the ways of writing one place: 서울시 and 서울, 강원도 and 강원."""
-        for suffix in self.suffixes:
-            if surface.endswith(suffix) and len(surface) - len(suffix) >= 2:
-                return surface[: -len(suffix)]
-        return surface
+    def _figure_gap(self, between: str) -> bool:
+        """Only figures, a short label and a comma between two places: a ranking or a table, read as a list
+        ("서울 2,870억원, 경기 2,140억원", "대구(로봇), 대전(원천기술)", "서울 1위, 경기·광주")."""
+        limit = self.spec.place.list_gap_letters
+        return bool(limit) and len(between) <= 24 and _LIST_MARK.search(between) is not None \
+            and sum(len(h) for h in _HANGUL.findall(between)) <= limit
 
     def _strip_suffix(self, text: str) -> str:
         for suffix in self.suffixes:
@@ -294,7 +295,7 @@ class Analyst:
             chains = []
             for prev, cur in zip(group, group[1:], strict=False):
                 between = self._strip_suffix(text[prev.end:cur.start])
-                if place.list_separator.match(between):
+                if place.list_separator.match(between) or self._figure_gap(between):
                     chain.append(cur)
                 else:
                     chains.append(chain)
@@ -422,9 +423,13 @@ class Analyst:
                    end: int) -> list[Mention]:
         """The places named in seg.text[start:end] outside quotes, not marginal, not an object, in text order."""
         quoted = [q.span() for q in actor.quote.finditer(seg.text)] if actor.quote else []
+        # A partner ("전남") named beside the target ("전남·광주") is the target's pair; alone it is another actor.
+        paired = {m.chain_end for m in mentions if m.side == "target"}
         found = []
         for m in mentions:
-            if not start <= m.start < end or m.role or m.side not in ("target", "rival", "elsewhere"):
+            if not start <= m.start < end or m.role or m.side not in ("target", "rival", "elsewhere", "partner"):
+                continue
+            if m.side == "partner" and m.chain_end in paired:
                 continue
             if any(a <= m.start < b for a, b in quoted):
                 continue
@@ -450,7 +455,8 @@ class Analyst:
                 return False
             sums = {"target": 0.0, "other": 0.0}
             for i, m in enumerate(found):
-                sums["target" if m.side == "target" else "other"] += m.base * (2.0 if i == 0 else 1.0)
+                base = m.base if m.side != "partner" else 1.0  # partners weigh nothing as evidence, but do act
+                sums["target" if m.side == "target" else "other"] += base * (2.0 if i == 0 else 1.0)
             value = (sums["target"] - sums["other"]) / (sums["target"] + sums["other"] or 1.0)
             if value:
                 side = "target" if value > 0 else "other"
@@ -476,7 +482,12 @@ class Analyst:
                 if start:
                     vote("발신지", self._places_in(actor, seg, own, 0, start)[:1], actor.dateline)
                 end = next((b for a, b in seg.sentences if b > start), len(seg.text))
-                vote("첫 문장", self._places_in(actor, seg, own, start, end), actor.lead)
+                cut = korean.subject_end(seg.text[start:end]) if any(start <= m.start < end for m in own) else None
+                if cut is not None:  # the subject phrase: "광주 첨단3지구의 AI 기업 딥솔이 부산 병원에 …"
+                    end = start + cut
+                    vote("첫 문장 주어", self._places_in(actor, seg, own, start, end), actor.lead)
+                else:
+                    vote("첫 문장", self._places_in(actor, seg, own, start, end), actor.lead)
         total = sum(v.weight if v.side == "target" else -v.weight for v in votes)
         return Actor(max(-1.0, min(1.0, total / actor.total)), votes)
 
@@ -486,24 +497,9 @@ class Analyst:
             return place.target.label
         if m.side == "rival":
             return place.rivals[m.rival].label if m.rival >= 0 else "동명 지역"
+        if m.side == "partner" and place.partners is not None:
+            return place.partners.label
         return place.elsewhere.label
-
-    def mark_crowded(self, actor: Actor, mentions: list[Mention]) -> None:
-        """In a story that is not the target's, a sentence lining the target up with several other places
-        ("경기 2,140억원, 광주 1,520억원, 대전 980억원 순") is a ranking or comparison: it counts as a list."""
-        spec = self.spec.place.actor
-        if spec is None or not spec.crowd_min or actor.side == "target":
-            return
-        others: dict[tuple[int, int], set[str]] = {}
-        for m in mentions:
-            if m.kind == "place" and m.side in ("elsewhere", "rival"):
-                others.setdefault((m.seg, m.sent), set()).add(self._place_key(m.surface))
-        for m in mentions:
-            if m.kind == "place" and m.side == "target" and not m.role \
-                    and len(others.get((m.seg, m.sent), ())) >= spec.crowd_min:
-                m.factor *= self.spec.place.list_factor
-                m.role = "여러 지역을 견주는 문장"
-                m.notes.append(m.role)
 
     def mark_secondary(self, actor: Actor, mentions: list[Mention]) -> None:
         """Places other than the actor count less, the more clearly the story is the actor's."""
@@ -528,7 +524,6 @@ class Analyst:
         self.mark_roles(unit, mentions)
         p, rival_label = self.resolve_places(mentions)
         actor = self.find_actor(unit, mentions)
-        self.mark_crowded(actor, mentions)
         self.mark_secondary(actor, mentions)
         self.resolve_senses(unit, mentions, cues)
         return UnitEvidence(unit, mentions, p, rival_label, actor)

@@ -71,13 +71,12 @@ class ActorSpec:
 
     title: float  # the first place named in the title's first clause
     title_later: float  # ... failing that, in a later clause ("…광주시 '감염 경로 예측' 착수")
-    lead: float  # the first place named in the lead's first sentence
+    lead: float  # the places named in the subject of the lead's first sentence
     dateline: float  # the wire office: "(대전=뉴스원)"
     clause_break: re.Pattern[str] | None  # ends the title's first clause ("…")
     quote: re.Pattern[str] | None  # quoted speech: someone's words, not the reporter's actor
     not_after: re.Pattern[str] | None  # a place followed by this is not the actor ("미국을 방문 중인 …")
     secondary_factor: float  # what mentions of a place other than the actor count for
-    crowd_min: int  # in a story not the target's, a sentence naming this many other places beside it is a ranking
 
     @property
     def total(self) -> float:
@@ -125,6 +124,7 @@ class PlaceSpec:
     list_min: int
     list_factor: float
     list_tail: re.Pattern[str] | None
+    list_gap_letters: int  # places apart by figures and a comma are a list too ("경기 2,140억원, 광주 1,520억원")
     target: Side
     rivals: tuple[Side, ...]
     elsewhere: Side
@@ -284,7 +284,7 @@ def _actor(r: _Reader, data: Any) -> ActorSpec | None:
         return None
     w: Path = ("place", "actor")
     t = r.table(data, w, {"title", "title_later", "lead", "dateline", "clause_break", "quote", "not_after",
-                          "secondary_factor", "crowd_min"})
+                          "secondary_factor"})
     actor = ActorSpec(
         title=r.value(t, w, "title", float, 2.0),
         title_later=r.value(t, w, "title_later", float, 1.0),
@@ -294,7 +294,6 @@ def _actor(r: _Reader, data: Any) -> ActorSpec | None:
         quote=r.regex(t, w, "quote"),
         not_after=r.regex(t, w, "not_after"),
         secondary_factor=r.value(t, w, "secondary_factor", float, 1.0),
-        crowd_min=r.value(t, w, "crowd_min", int, 0),
     )
     for key in ("title", "title_later", "lead", "dateline", "secondary_factor"):
         if getattr(actor, key) < 0:
@@ -307,8 +306,8 @@ def _actor(r: _Reader, data: Any) -> ActorSpec | None:
 def _place(r: _Reader, data: Any) -> PlaceSpec:
     w: Path = ("place",)
     known = {"anchors", "anchor_label", "anchor_weight", "anchor_prior", "resolve_slope", "suffixes", "not_place",
-             "list_separator", "list_min", "list_factor", "list_tail", "target", "rivals", "elsewhere", "partners",
-             "roles", "actor"}
+             "list_separator", "list_min", "list_factor", "list_tail", "list_gap_letters", "target", "rivals",
+             "elsewhere", "partners", "roles", "actor"}
     t = r.table(data, w, known)
     rivals = r.value(t, w, "rivals", list, [])
     return PlaceSpec(
@@ -323,6 +322,7 @@ def _place(r: _Reader, data: Any) -> PlaceSpec:
         list_min=r.value(t, w, "list_min", int, 3),
         list_factor=r.value(t, w, "list_factor", float, 0.2),
         list_tail=r.regex(t, w, "list_tail"),
+        list_gap_letters=r.value(t, w, "list_gap_letters", int, 0),
         target=r.side(t.get("target"), (*w, "target")),
         rivals=tuple(r.side(v, (*w, "rivals", i)) for i, v in enumerate(rivals)),
         elsewhere=r.side(t.get("elsewhere"), (*w, "elsewhere")),
