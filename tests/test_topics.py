@@ -317,6 +317,32 @@ def test_a_quote_in_the_title_is_not_the_actor(topic):
     assert v.actor.startswith("울산")
 
 
+def test_the_lead_subject_names_the_actor_not_the_customers(topic):
+    seller = judge(topic, "부산·대구 병원에 판독 AI…광주 스타트업 '메디온' 수주",
+                   "광주 첨단3지구의 의료 인공지능 기업 메디온이 부산과 대구의 대학병원 4곳에 영상 판독 AI를 공급한다.",
+                   "메디온은 광주 국가AI데이터센터 GPU로 모델을 학습했다.")
+    buyer = judge(topic, "창원시, 기계 부품 AI 품질검사 지원…광주 업체도 공급",
+                  "(창원=뉴스원) 기자 = 경남 창원시가 광주 업체 등 공급기업 5곳과 함께 부품 기업의 AI 품질검사 도입을 "
+                  "돕는다.",
+                  "시는 기업당 8천만원을 들여 비전 검사 장비와 인공지능 판정 소프트웨어를 설치해 준다.")
+    assert relevant(seller)
+    assert "첫 문장 주어 「광주」" in seller.explain()  # the title fronts the customers; the lead's subject outvotes
+    assert not relevant(buyer)  # them enough to keep the Gwangju seller's mentions from counting as secondary
+    assert buyer.features["actor"] == -1.0
+
+
+def test_a_partner_province_alone_is_another_actor_beside_gwangju_it_is_a_pair(topic):
+    alone = judge(topic, "전남도, 해남에 AI 데이터센터 유치…\"광주와 시너지\"",
+                  "전라남도가 해남 기업도시에 재생에너지로 돌리는 인공지능 데이터센터를 유치했다.",
+                  "도 관계자는 \"광주가 AI 인재를 갖췄다면 전남은 전력과 땅을 갖췄다\"며 광주 AI 기업과의 협력을 기대했다.")
+    pair = judge(topic, "전남·광주 AI 기업 협의회 출범",
+                 "전남·광주 지역 인공지능 기업 40곳이 협의회를 꾸리고 첨단3지구에서 공동 실증 과제를 발굴하기로 했다.")
+    assert not relevant(alone)
+    assert alone.features["actor"] < 0
+    assert relevant(pair)
+    assert pair.features["actor"] > 0
+
+
 def test_a_national_wire_dateline_does_not_outvote_the_title(topic):
     v = judge(topic, "GIST 연구팀, 휴대폰에서 도는 초경량 AI 모델 개발",
               "(서울=뉴스원) 기자 = GIST(광주과학기술원) 연구팀이 휴대폰 칩에서 도는 초경량 인공지능 모델을 개발했다.",
