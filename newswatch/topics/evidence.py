@@ -482,12 +482,15 @@ class Analyst:
                 if start:
                     vote("발신지", self._places_in(actor, seg, own, 0, start)[:1], actor.dateline)
                 end = next((b for a, b in seg.sentences if b > start), len(seg.text))
-                cut = korean.subject_end(seg.text[start:end]) if any(start <= m.start < end for m in own) else None
-                if cut is not None:  # the subject phrase: "광주 첨단3지구의 AI 기업 딥솔이 부산 병원에 …"
-                    end = start + cut
-                    vote("첫 문장 주어", self._places_in(actor, seg, own, start, end), actor.lead)
+                found = self._places_in(actor, seg, own, start, end)
+                # When the target and another place are both named, the subject phrase tells the actor from the
+                # rest ("광주 첨단3지구의 AI 기업 딥솔이 부산 병원에 …"); the analyser is asked only then.
+                cut = korean.subject_end(seg.text[start:end]) \
+                    if len({m.side == "target" for m in found}) == 2 else None
+                if cut is not None:
+                    vote("첫 문장 주어", [m for m in found if m.start < start + cut], actor.lead)
                 else:
-                    vote("첫 문장", self._places_in(actor, seg, own, start, end), actor.lead)
+                    vote("첫 문장", found, actor.lead)
         total = sum(v.weight if v.side == "target" else -v.weight for v in votes)
         return Actor(max(-1.0, min(1.0, total / actor.total)), votes)
 
