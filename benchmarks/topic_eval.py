@@ -2,8 +2,9 @@
 
 The corpus is a folder of JSON-lines files, one item per line:
 {"id", "form", "title", "subtitle", "body", "published_at", "label" (1/0), "class", "note"}.
-Parts: ``dev`` = dev_a.jsonl + dev_b.jsonl (for tuning), ``heldout`` = heldout_c.jsonl (a separate writer's
-items, never used for tuning: only aggregate figures are printed for it, never items).
+Parts: ``dev`` = dev_a + dev_b + dev_e (three writers, for tuning; ``dev_a``, ``dev_b``, ``dev_e`` alone too),
+``heldout`` = heldout_c.jsonl and ``heldout_d`` = heldout_d.jsonl (two more writers' items, never used for
+tuning: only aggregate figures are printed for them, never items).
 
 The old rule is evaluated for real, not re-implemented: the items are saved into a temporary store and the
 shipped query (GWANGJU_AI_QUERY) is run through ``Store.matches``, exactly as alert rules test new articles.
@@ -28,7 +29,12 @@ from newswatch.core.article import Article  # noqa: E402
 from newswatch.topics import load_topic  # noqa: E402
 from storage import Store  # noqa: E402
 
-PARTS = {"dev": ["dev_a.jsonl", "dev_b.jsonl"], "heldout": ["heldout_c.jsonl"]}
+PARTS = {
+    "dev": ["dev_a.jsonl", "dev_b.jsonl", "dev_e.jsonl"],
+    "dev_a": ["dev_a.jsonl"], "dev_b": ["dev_b.jsonl"], "dev_e": ["dev_e.jsonl"],
+    "heldout": ["heldout_c.jsonl"], "heldout_d": ["heldout_d.jsonl"],
+}
+HELD_OUT = frozenset({"heldout", "heldout_d"})  # aggregate figures only, never items
 
 
 # The boolean query the shipped rule used before topic rules: the baseline. Gwangju (not 경기 광주시) with AI,
@@ -122,7 +128,7 @@ def main() -> None:
     else:
         print(report(result))
     if args.errors:
-        if args.part != "dev":
+        if args.part in HELD_OUT:
             parser.error("--errors is for the development part only: held-out items are never shown")
         print("\nmisjudged:")
         for it, v in zip(result["_items"], result["_verdicts"], strict=True):

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     items = []
-    for name in ("dev_a.jsonl", "dev_b.jsonl"):
+    for name in ("dev_a.jsonl", "dev_b.jsonl", "dev_e.jsonl"):
         with open(args.corpus / name, encoding="utf-8") as f:
             items += [json.loads(line) for line in f if line.strip()]
 

@@ -238,6 +238,119 @@ def test_gwangju_ai_as_the_subject_of_the_lead(topic):
     assert v.segment_label in ("제목", "첫 문단")
 
 
+# --- whose story: the actor ------------------------------------------------------------------------------------
+
+def test_other_city_story_comparing_with_gwangju_at_length(topic):
+    v = judge(topic, "부산시, 북항에 AI 데이터센터 유치…\"광주와는 쓰임이 다르다\"",
+              "부산시가 북항 재개발 부지에 GPU 2만장 규모의 인공지능 데이터센터를 유치했다.",
+              "업계에서는 광주 국가AI데이터센터와 견주는 말이 나온다. 광주 센터는 공공 주도로 중소기업에 연산 자원을 "
+              "싸게 나눠준다. 광주는 정부 예산으로 GPU를 샀다.",
+              "부산시는 민간 운영사가 해외 고객에게 AI 학습 서비스를 판다고 설명했다.")
+    assert not relevant(v)
+    assert v.actor.startswith("부산시") and not v.actor_is_target
+    assert "다른 지역 기사(부산시)" in v.why()
+    assert "기사의 주체: 부산시" in v.explain()
+    assert any("기사 속 언급" in n for e in v.place for n in e.notes)
+
+
+def test_gwangju_story_naming_other_cities_first(topic):
+    v = judge(topic, "서울 AI 기업 30곳, 광주 첨단3지구로 본사 이전",
+              "서울에 본사를 둔 인공지능 기업 30곳이 광주 첨단3지구로 본사를 옮긴다.",
+              "광주시는 이전 기업에 GPU 사용료와 주거비를 지원한다고 밝혔다.",
+              "시 관계자는 \"서울보다 연산 자원을 싸게 쓸 수 있다\"고 말했다.")
+    assert relevant(v)
+    assert v.place_label == "광주광역시"
+    assert v.features["actor"] > -0.5  # both named in the title: its vote is split, not Seoul's
+
+
+def test_gwangju_official_quoted_in_another_citys_story(topic):
+    v = judge(topic, "세종시 'AI 행정' 포럼…광주 관계자 \"데이터 정비가 먼저\" 조언",
+              "【세종=연합신문】 기자 = 세종시가 인공지능 행정 비서 도입을 논의하는 포럼을 열었다.",
+              "토론자로 나선 광주시 인공지능산업과 관계자는 \"광주에서 AI 챗봇을 운영해 보니 데이터 정비가 먼저였다\"고 "
+              "조언했다.",
+              "세종시는 연말까지 AI 행정 기본계획을 확정한다.")
+    assert not relevant(v)
+    assert v.features["actor"] < 0
+
+
+def test_the_same_official_in_gwangju_own_story(topic):
+    v = judge(topic, "광주시, AI 행정 비서 전 부서 도입…\"데이터 정비가 먼저\"",
+              "(광주=뉴스원) 기자 = 광주시가 인공지능 행정 비서를 전 부서에 도입한다.",
+              "광주시 인공지능산업과 관계자는 \"AI 챗봇을 운영해 보니 데이터 정비가 먼저였다\"며 "
+              "\"세종시와 대전시도 자문을 구해 왔다\"고 말했다.")
+    assert relevant(v)
+    assert v.actor_is_target and v.actor.startswith("광주광역시")
+
+
+def test_second_after_gwangju_is_another_citys_story_but_gwangju_second_after_daegu_is_gwangju(topic):
+    daegu = judge(topic, "대구시, AI 로봇 규제특구 신청…\"광주에 이어 두 번째\"",
+                  "(대구=뉴스원) 기자 = 대구시가 인공지능 로봇 규제자유특구 지정을 신청했다.",
+                  "대구시 관계자는 \"인공지능 특구는 광주에 이어 두 번째\"라며 \"광주가 데이터센터라면 대구는 로봇\"이라고 "
+                  "말했다.")
+    gwangju = judge(topic, "광주시, 대구에 이어 AI 규제특구 지정",
+                    "(광주=뉴스원) 기자 = 광주시가 대구에 이어 인공지능 실증 규제자유특구로 지정됐다.",
+                    "광주시는 첨단3지구에서 자율주행 로봇 실증을 시작한다.")
+    assert not relevant(daegu)
+    assert relevant(gwangju)
+
+
+def test_ranking_of_regions_vs_gwangju_topping_it(topic):
+    ranking = judge(topic, "17개 시도 AI 예산 비교…서울 최다, 경기·광주·대전 순",
+                    "전국 광역자치단체의 인공지능 예산이 1조원을 넘었다.",
+                    "서울이 2,800억원으로 가장 많았고 이어 경기 2,100억원, 광주 1,500억원, 대전 900억원 순이었다.",
+                    "1인당으로는 광주가 10만원으로 1위였고 대전, 세종시, 부산이 뒤를 이었다.",
+                    "광주와 대전은 데이터센터 운영비 비중이 컸다.")
+    topping = judge(topic, "광주, 1인당 AI 예산 전국 1위…서울·대전 제쳐",
+                    "광주시의 1인당 인공지능 예산이 전국 17개 시도 가운데 가장 많았다.",
+                    "광주는 1인당 10만원으로 서울, 대전, 세종시를 앞섰다.",
+                    "광주시는 AI 집적단지 2단계 예산이 반영된 결과라고 설명했다.")
+    assert not relevant(ranking)
+    assert any("목록" in n for e in ranking.against for n in e.notes)
+    assert relevant(topping)
+
+
+def test_a_quote_in_the_title_is_not_the_actor(topic):
+    v = judge(topic, "\"광주처럼 모으겠다\"…울산, 제조 AI 집적단지 추진",
+              "울산시가 자동차 공장의 인공지능 전환을 돕는 집적단지를 만든다.",
+              "시는 데이터센터와 실증 공장을 한곳에 모은다.")
+    assert not relevant(v)
+    assert v.actor.startswith("울산")
+
+
+def test_the_lead_subject_names_the_actor_not_the_customers(topic):
+    seller = judge(topic, "부산·대구 병원에 판독 AI…광주 스타트업 '메디온' 수주",
+                   "광주 첨단3지구의 의료 인공지능 기업 메디온이 부산과 대구의 대학병원 4곳에 영상 판독 AI를 공급한다.",
+                   "메디온은 광주 국가AI데이터센터 GPU로 모델을 학습했다.")
+    buyer = judge(topic, "창원시, 기계 부품 AI 품질검사 지원…광주 업체도 공급",
+                  "(창원=뉴스원) 기자 = 경남 창원시가 광주 업체 등 공급기업 5곳과 함께 부품 기업의 AI 품질검사 도입을 "
+                  "돕는다.",
+                  "시는 기업당 8천만원을 들여 비전 검사 장비와 인공지능 판정 소프트웨어를 설치해 준다.")
+    assert relevant(seller)
+    assert "첫 문장 주어 「광주」" in seller.explain()  # the title fronts the customers; the lead's subject outvotes
+    assert not relevant(buyer)  # them enough to keep the Gwangju seller's mentions from counting as secondary
+    assert buyer.features["actor"] == -1.0
+
+
+def test_a_partner_province_alone_is_another_actor_beside_gwangju_it_is_a_pair(topic):
+    alone = judge(topic, "전남도, 해남에 AI 데이터센터 유치…\"광주와 시너지\"",
+                  "전라남도가 해남 기업도시에 재생에너지로 돌리는 인공지능 데이터센터를 유치했다.",
+                  "도 관계자는 \"광주가 AI 인재를 갖췄다면 전남은 전력과 땅을 갖췄다\"며 광주 AI 기업과의 협력을 기대했다.")
+    pair = judge(topic, "전남·광주 AI 기업 협의회 출범",
+                 "전남·광주 지역 인공지능 기업 40곳이 협의회를 꾸리고 첨단3지구에서 공동 실증 과제를 발굴하기로 했다.")
+    assert not relevant(alone)
+    assert alone.features["actor"] < 0
+    assert relevant(pair)
+    assert pair.features["actor"] > 0
+
+
+def test_a_national_wire_dateline_does_not_outvote_the_title(topic):
+    v = judge(topic, "GIST 연구팀, 휴대폰에서 도는 초경량 AI 모델 개발",
+              "(서울=뉴스원) 기자 = GIST(광주과학기술원) 연구팀이 휴대폰 칩에서 도는 초경량 인공지능 모델을 개발했다.",
+              "연구팀은 오룡동 캠퍼스 입주 기업과 기술이전을 협의하고 있다.")
+    assert relevant(v)
+    assert v.actor_is_target
+
+
 # --- briefings ---------------------------------------------------------------------------------------------------
 
 BRIEFING = "\n\n".join([
@@ -273,6 +386,28 @@ def test_numbered_digest_items(topic):
     v = topic.classify("[오늘의 지역 뉴스]", body)
     assert relevant(v)
     assert v.unit_label == "브리핑 2번째 항목"
+
+
+def test_district_digest_items_share_the_place_of_the_other_items(topic):
+    body = "\n\n".join([
+        "◇ 북구청, 경로당 30곳에 인공지능 말벗 로봇\n북구는 경로당 30곳에 대화형 인공지능 로봇을 보급했다.",
+        "◇ 말바우시장 주차장 100면 추가\n북구는 말바우시장 공영주차장을 넓힌다.",
+        "◇ 구민 체육대회\n북구는 광주시민종합운동장에서 구민 체육대회를 연다.",
+    ])
+    v = topic.classify("◇ 북구 소식", body)
+    assert relevant(v)
+    assert v.unit_label == "브리핑 1번째 항목"
+    assert any("다른 항목" in n for e in v.place for n in e.notes)
+
+
+def test_district_digest_of_another_city_stays_unplaced(topic):
+    body = "\n\n".join([
+        "◇ 북구청, 경로당 30곳에 인공지능 말벗 로봇\n북구는 경로당 30곳에 대화형 인공지능 로봇을 보급했다.",
+        "◇ 칠성시장 주차장 100면 추가\n북구는 대구 칠성시장 공영주차장을 넓힌다.",
+        "◇ 구민 체육대회\n북구는 대구스타디움에서 구민 체육대회를 연다.",
+    ])
+    v = topic.classify("◇ 북구 소식", body)
+    assert not relevant(v)
 
 
 # --- why-lines and explain ---------------------------------------------------------------------------------------
@@ -346,6 +481,8 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
     ('anchor_weight = 1.0', 'anchor_wieght = 1.0', "unknown key 'anchor_wieght'"),
     ('resolve_slope = 2.0', 'resolve_slope = "steep"', "expected float"),
     ('not_place = ["광주리"]', 'not_place = []', "empty list"),
+    ('secondary_factor = 0.1', 'secondary_factor = -0.1', "must be >= 0"),
+    ('list_gap_letters = 4', 'list_gap_leters = 4', "unknown key 'list_gap_leters'"),
     ("list_separator = '", "list_separator = '(", "bad regular expression"),
     ('label = "경기 표기"\nweight = 4.0', 'label = "경기 표기"\nweight = true', "expected float"),
 ])

@@ -79,3 +79,19 @@ def token_at(text: str, offset: int) -> Morpheme | None:
         if m.start > offset:
             break
     return None
+
+
+# Case and topic markers that close a sentence's subject: 이/가 (JKS), 은/는 and the like (JX).
+_SUBJECT_TAGS = frozenset({"JKS", "JX"})
+
+
+def subject_end(text: str) -> int | None:
+    """Where the first subject or topic marker of ``text`` starts (the end of its subject phrase), or None.
+
+    "광주 첨단3지구의 의료 AI 기업 딥솔이 부산과 대구의 병원에 …" → the offset of 이: the subject phrase is
+    "광주 첨단3지구의 의료 AI 기업 딥솔", so 부산 and 대구 are not where the sentence's actor is named.
+    """
+    for m in cached_morphemes(text):
+        if m.tag in _SUBJECT_TAGS and m.start > 0:
+            return m.start
+    return None

@@ -7,7 +7,10 @@ Three decisions are made here, each from the unit's own text:
   against a prior for the target;
 - which sense an ambiguous subject term has (AI: intelligence or avian influenza), per mention, from cues in its
   own sentence and more weakly its paragraph — so one avian item does not veto a whole briefing.
-It also marks marginal ways of naming the place: in a list of cities, as a model to copy, as a hometown.
+It also marks marginal ways of naming the place (in a list of cities, as a model to copy, as a hometown), and
+decides whose story the unit is: the place named where a reporter names the main actor (the title's first clause,
+the lead's first sentence, the dateline). Mentions of the other places then count as secondary, so a Busan story
+that compares itself with Gwangju at length stays Busan's, and a Gwangju story naming Seoul stays Gwangju's.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import date
 from newswatch.text import korean
 from newswatch.topics.scanner import Hit, Scanner
 from newswatch.topics.segments import Segment, Unit
-from newswatch.topics.spec import Sense, TermGroup, TopicSpec
+from newswatch.topics.spec import ActorSpec, Sense, TermGroup, TopicSpec
 
 # Korean particles and copula forms that may follow a name without changing what it names.
 _PARTICLES = frozenset({
@@ -31,6 +34,7 @@ _PARTICLES = frozenset({
     "와는", "과는", "와도", "과도", "뿐", "마저", "조차", "같이", "이었다", "였다",
 })
 _HANGUL = re.compile(r"[가-힣]+")
+_LIST_MARK = re.compile(r"[,·ㆍ/、]")
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,51 @@ class Mention:
     rival: int = -1
     supporting: bool = False  # counts only beside other evidence of its side (a bare 동구 may be any city's)
     chain_end: int = 0  # end of the run of places it is listed in ("광주·대구")
+    role: str = ""  # a marginal way of naming the place ("여러 지역 목록 속 언급", "본보기로만 언급")
 
     @property
     def weight(self) -> float:
         return self.base * self.position * self.factor
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One place where a reporter names the story's actor, and the place named there."""
+
+    where: str  # "제목", "제목 뒷부분", "첫 문장", "발신지"
+    surface: str
+    side: str  # target | other
+    label: str  # the place's side label, e.g. "광주광역시", "다른 시도"
+    weight: float
+
+
+@dataclass
+class Actor:
+    """Whose story the unit is: +1 the target's, -1 another place's, 0 nobody's (a national story)."""
+
+    vote: float
+    votes: list[Vote]
+
+    @property
+    def side(self) -> str:
+        return "target" if self.vote > 0 else "other" if self.vote < 0 else ""
+
+    def strongest(self, side: str) -> Vote | None:
+        found = [v for v in self.votes if v.side == side]
+        return max(found, key=lambda v: v.weight) if found else None
+
+
+def firm_sides(evidence: list[UnitEvidence]) -> frozenset[str]:
+    """The one side that a briefing's items name firmly, if only one is ("target" when they are all the
+    target's: its other items' districts are the target's too); empty when none or several."""
+    sums = {"target": 0.0, "rival": 0.0, "elsewhere": 0.0}
+    for ev in evidence:
+        for m in ev.mentions:
+            if m.kind == "place" and not m.supporting and m.side in sums and not m.role:
+                sums[m.side] += m.base * m.factor
+    if sums["target"] > 0 and sums["rival"] == 0 and sums["elsewhere"] < sums["target"]:
+        return frozenset({"target"})
+    return frozenset()
 
 
 @dataclass
@@ -82,6 +127,7 @@ class UnitEvidence:
     mentions: list[Mention]
     target_probability: float  # that the unit's shared names (광주) mean the target
     rival_label: str
+    actor: Actor = field(default_factory=lambda: Actor(0.0, []))
 
 
 def build_scanner(spec: TopicSpec) -> Scanner:
@@ -204,15 +250,24 @@ class Analyst:
 
     # --- marginal ways of naming the place --------------------------------------------------------------------
 
+    def _figure_gap(self, between: str) -> bool:
+        """Only figures, a short label and a comma between two places: a ranking or a table, read as a list
+        ("서울 2,870억원, 경기 2,140억원", "대구(로봇), 대전(원천기술)", "서울 1위, 경기·광주")."""
+        limit = self.spec.place.list_gap_letters
+        return bool(limit) and len(between) <= 24 and _LIST_MARK.search(between) is not None \
+            and sum(len(h) for h in _HANGUL.findall(between)) <= limit
+
     def _strip_suffix(self, text: str) -> str:
         for suffix in self.suffixes:
             if text.startswith(suffix):
                 return text[len(suffix):]
         return text
 
-    def drop_lone_supporting(self, unit: Unit, mentions: list[Mention]) -> list[Mention]:
+    def drop_lone_supporting(self, unit: Unit, mentions: list[Mention],
+                             shared: frozenset[str] = frozenset()) -> list[Mention]:
         """Supporting names (a district such as 동구) count only in a sentence with a firm name of the same side,
-        or in a unit whose title or lead has one: 대구 동구 is not 광주 동구."""
+        or in a unit whose title or lead has one: 대구 동구 is not 광주 동구. ``shared``: sides that the rest of
+        a briefing names firmly (a district digest whose other items are all the target's)."""
         firm = [m for m in mentions if m.kind == "place" and not m.supporting and m.side in ("target", "anchor",
                                                                                                "rival")]
         head_sides = {("target" if m.side == "anchor" else m.side) for m in firm
@@ -221,7 +276,9 @@ class Analyst:
         keep = []
         for m in mentions:
             if m.supporting and m.side not in head_sides and (m.seg, m.sent, m.side) not in sentences:
-                continue
+                if m.side not in shared:
+                    continue
+                m.notes.append("브리핑의 다른 항목이 같은 지역")
             keep.append(m)
         return keep
 
@@ -238,7 +295,7 @@ class Analyst:
             chains = []
             for prev, cur in zip(group, group[1:], strict=False):
                 between = self._strip_suffix(text[prev.end:cur.start])
-                if place.list_separator.match(between):
+                if place.list_separator.match(between) or self._figure_gap(between):
                     chain.append(cur)
                 else:
                     chains.append(chain)
@@ -253,6 +310,7 @@ class Analyst:
                     len(chain) >= 2 and after.startswith("등") and any(m.side == "elsewhere" for m in chain)) or tail
                 if listed:
                     for m in chain:
+                        m.role = m.role or "여러 지역 목록 속 언급"
                         if m.side in ("target", "anchor"):
                             m.factor *= place.list_factor
                             m.notes.append("여러 지역 목록 속 언급")
@@ -269,6 +327,7 @@ class Analyst:
                         or (role.sentence and role.sentence.search(sentence))):
                     m.factor *= role.factor
                     m.notes.append(role.label)
+                    m.role = m.role or role.label
                     break
 
     # --- which place a shared name means -----------------------------------------------------------------------
@@ -358,10 +417,116 @@ class Analyst:
         main = near["sense_main"] + f * far["sense_main"]
         return other, main, adjacent
 
-    def analyse(self, unit: Unit, day: date | None) -> UnitEvidence:
+    # --- whose story is it ---------------------------------------------------------------------------------------
+
+    def _places_in(self, actor: ActorSpec, seg: Segment, mentions: list[Mention], start: int,
+                   end: int) -> list[Mention]:
+        """The places named in seg.text[start:end] outside quotes, not marginal, not an object, in text order."""
+        quoted = [q.span() for q in actor.quote.finditer(seg.text)] if actor.quote else []
+        # A partner ("전남") named beside the target ("전남·광주") is the target's pair; alone it is another actor.
+        paired = {m.chain_end for m in mentions if m.side == "target"}
+        found = []
+        for m in mentions:
+            if not start <= m.start < end or m.role or m.side not in ("target", "rival", "elsewhere", "partner"):
+                continue
+            if m.side == "partner" and m.chain_end in paired:
+                continue
+            if any(a <= m.start < b for a, b in quoted):
+                continue
+            after = self._strip_suffix(seg.text[m.end:m.end + 12])
+            if actor.not_after and actor.not_after.match(after):
+                continue
+            found.append(m)
+        return found
+
+    def find_actor(self, unit: Unit, mentions: list[Mention]) -> Actor:
+        """Votes from the title's first clause (or a later one), the lead's first sentence and the dateline.
+
+        Within one of these the place named first leads; when the target and another place are both named there
+        ("서울 AI 기업 30곳, 광주 첨단3지구로 이전"), the vote is split by their evidence, the first counting twice."""
+        actor = self.spec.place.actor
+        if actor is None:
+            return Actor(0.0, [])
+        places = sorted((m for m in mentions if m.kind == "place"), key=lambda m: (m.seg, m.start))
+        votes: list[Vote] = []
+
+        def vote(where: str, found: list[Mention], weight: float) -> bool:
+            if not found or weight <= 0:
+                return False
+            sums = {"target": 0.0, "other": 0.0}
+            for i, m in enumerate(found):
+                base = m.base if m.side != "partner" else 1.0  # partners weigh nothing as evidence, but do act
+                sums["target" if m.side == "target" else "other"] += base * (2.0 if i == 0 else 1.0)
+            value = (sums["target"] - sums["other"]) / (sums["target"] + sums["other"] or 1.0)
+            if value:
+                side = "target" if value > 0 else "other"
+                first = next(m for m in found if (m.side == "target") == (side == "target"))
+                votes.append(Vote(where, first.surface, side, self._side_label(first), weight * abs(value)))
+            return True
+
+        title_done = lead_done = False
+        for si, seg in enumerate(unit.segments):
+            own = [m for m in places if m.seg == si]
+            if seg.kind == "title" and not title_done:
+                title_done = True
+                text = seg.text
+                if actor.quote:  # a clause break inside a quote does not end the title's first clause
+                    text = actor.quote.sub(lambda q: " " * len(q.group()), text)
+                cut = actor.clause_break.search(text) if actor.clause_break else None
+                first_end = cut.start() if cut else len(text)
+                if not vote("제목", self._places_in(actor, seg, own, 0, first_end), actor.title):
+                    vote("제목 뒷부분", self._places_in(actor, seg, own, first_end, len(text)), actor.title_later)
+            elif seg.kind == "lead" and not lead_done:
+                lead_done = True
+                start = seg.dateline_end
+                if start:
+                    vote("발신지", self._places_in(actor, seg, own, 0, start)[:1], actor.dateline)
+                end = next((b for a, b in seg.sentences if b > start), len(seg.text))
+                found = self._places_in(actor, seg, own, start, end)
+                # When the target and another place are both named, the subject phrase tells the actor from the
+                # rest ("광주 첨단3지구의 AI 기업 딥솔이 부산 병원에 …"); the analyser is asked only then.
+                cut = korean.subject_end(seg.text[start:end]) \
+                    if len({m.side == "target" for m in found}) == 2 else None
+                if cut is not None:
+                    vote("첫 문장 주어", [m for m in found if m.start < start + cut], actor.lead)
+                else:
+                    vote("첫 문장", found, actor.lead)
+        total = sum(v.weight if v.side == "target" else -v.weight for v in votes)
+        return Actor(max(-1.0, min(1.0, total / actor.total)), votes)
+
+    def _side_label(self, m: Mention) -> str:
+        place = self.spec.place
+        if m.side == "target":
+            return place.target.label
+        if m.side == "rival":
+            return place.rivals[m.rival].label if m.rival >= 0 else "동명 지역"
+        if m.side == "partner" and place.partners is not None:
+            return place.partners.label
+        return place.elsewhere.label
+
+    def mark_secondary(self, actor: Actor, mentions: list[Mention]) -> None:
+        """Places other than the actor count less, the more clearly the story is the actor's."""
+        spec = self.spec.place.actor
+        if spec is None or not actor.vote or spec.secondary_factor == 1.0:
+            return
+        factor = 1.0 - (1.0 - spec.secondary_factor) * abs(actor.vote)
+        lead = actor.strongest(actor.side)
+        assert lead is not None
+        if actor.side == "target":
+            secondary, note = ("elsewhere",), f"{lead.label} 기사 속 다른 지역"
+        else:
+            secondary, note = ("target",), f"다른 지역({lead.surface}) 기사 속 언급"
+        for m in mentions:
+            if m.kind == "place" and m.side in secondary:
+                m.factor *= factor
+                m.notes.append(note)
+
+    def analyse(self, unit: Unit, day: date | None, shared: frozenset[str] = frozenset()) -> UnitEvidence:
         mentions, cues = self.mentions(unit, day)
-        mentions = self.drop_lone_supporting(unit, mentions)
+        mentions = self.drop_lone_supporting(unit, mentions, shared)
         self.mark_roles(unit, mentions)
         p, rival_label = self.resolve_places(mentions)
+        actor = self.find_actor(unit, mentions)
+        self.mark_secondary(actor, mentions)
         self.resolve_senses(unit, mentions, cues)
-        return UnitEvidence(unit, mentions, p, rival_label)
+        return UnitEvidence(unit, mentions, p, rival_label, actor)

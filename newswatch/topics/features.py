@@ -13,6 +13,8 @@ Each feature is something a reader can check in the article:
   elsewhere      evidence for other places (서울, 대전, 실리콘밸리 …)
   elsewhere_head how much other places outweigh the target in the title and lead (another city's story)
   against        cues of incidental mentions (a site notice, a ball game, a festival's photo booth)
+  actor          whose story it is: +1 the target's, -1 another place's (votes of the title's first clause, the
+                 lead's first sentence and the dateline), 0 nobody's
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def features(ev: UnitEvidence) -> tuple[dict[str, float], int]:
         "elsewhere": math.log1p(_sum(ms, "elsewhere")),
         "elsewhere_head": math.log1p(max(0.0, head_elsewhere - head_place)),
         "against": math.log1p(_sum(ms, "against")),
+        "actor": ev.actor.vote,
     }
     assert tuple(values) == FEATURES
     candidates = [i for i, s in enumerate(segs) if s.kind != "context"] or [0]

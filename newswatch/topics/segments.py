@@ -78,6 +78,16 @@ def _item_start(paragraph: str, spec: Segments) -> str | None:
     return None
 
 
+def _marked_label(title: str, spec: Segments) -> str | None:
+    """A digest title that is all label behind an item mark ("◇ 북구 소식", "■ 호남 단신"): the label."""
+    stripped = title.strip()
+    for mark in spec.item_markers:
+        if stripped.startswith(mark):
+            rest = stripped[len(mark):].strip()
+            return rest if 0 < len(rest) <= 24 else None
+    return None
+
+
 def _article_unit(title: str, subtitle: str | None, paras: list[str], spec: Segments) -> Unit:
     segs = []
     if title.strip():
@@ -103,7 +113,8 @@ def split_units(title: str, subtitle: str | None, body: str, spec: Segments) -> 
     # Only the digest's label ("[광주소식]", "[북구 소식]") places every item; the rest of its title is usually
     # one item's headline ("… 경기 광주 남한산성 야간 개방 外") and must not colour the other items.
     label = _DIGEST_LABEL.match(title)
-    context = [Segment("브리핑 머리표", "context", label.group(1))] if label else []
+    text = label.group(1) if label else _marked_label(title, spec)
+    context = [Segment("브리핑 머리표", "context", text)] if text else []
     units: list[Unit] = []
     current: list[Segment] | None = None
     for p, start in zip(paras, starts, strict=True):

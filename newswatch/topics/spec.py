@@ -18,7 +18,7 @@ from newswatch.topics.errors import TopicError
 from newswatch.topics.linemap import LineMap, Path
 
 FEATURES = ("place", "rival", "subject", "other_sense", "head", "cooccur", "subject_spread", "place_spread",
-            "elsewhere", "elsewhere_head", "against")
+            "elsewhere", "elsewhere_head", "against", "actor")
 """The scorer's features, in the order of ``[model.weights]`` (see features.py for what each measures)."""
 
 
@@ -65,6 +65,25 @@ class Role:
 
 
 @dataclass(frozen=True)
+class ActorSpec:
+    """Whose story is it: the place named first where a reporter names the story's main actor (the title's first
+    clause, the lead's first sentence, the wire dateline), quotes skipped. Each gives a weighted vote."""
+
+    title: float  # the first place named in the title's first clause
+    title_later: float  # ... failing that, in a later clause ("…광주시 '감염 경로 예측' 착수")
+    lead: float  # the places named in the subject of the lead's first sentence
+    dateline: float  # the wire office: "(대전=뉴스원)"
+    clause_break: re.Pattern[str] | None  # ends the title's first clause ("…")
+    quote: re.Pattern[str] | None  # quoted speech: someone's words, not the reporter's actor
+    not_after: re.Pattern[str] | None  # a place followed by this is not the actor ("미국을 방문 중인 …")
+    secondary_factor: float  # what mentions of a place other than the actor count for
+
+    @property
+    def total(self) -> float:
+        return self.title + self.lead + self.dateline
+
+
+@dataclass(frozen=True)
 class Sense:
     """A competing meaning of some subject terms (AI = avian influenza), decided per mention from its context."""
 
@@ -105,11 +124,13 @@ class PlaceSpec:
     list_min: int
     list_factor: float
     list_tail: re.Pattern[str] | None
+    list_gap_letters: int  # places apart by figures and a comma are a list too ("경기 2,140억원, 광주 1,520억원")
     target: Side
     rivals: tuple[Side, ...]
     elsewhere: Side
     partners: TermGroup | None
     roles: tuple[Role, ...]
+    actor: ActorSpec | None
 
 
 @dataclass(frozen=True)
@@ -258,11 +279,35 @@ def _roles(r: _Reader, data: Any) -> tuple[Role, ...]:
     return tuple(roles)
 
 
+def _actor(r: _Reader, data: Any) -> ActorSpec | None:
+    if data is None:
+        return None
+    w: Path = ("place", "actor")
+    t = r.table(data, w, {"title", "title_later", "lead", "dateline", "clause_break", "quote", "not_after",
+                          "secondary_factor"})
+    actor = ActorSpec(
+        title=r.value(t, w, "title", float, 2.0),
+        title_later=r.value(t, w, "title_later", float, 1.0),
+        lead=r.value(t, w, "lead", float, 1.5),
+        dateline=r.value(t, w, "dateline", float, 0.5),
+        clause_break=r.regex(t, w, "clause_break"),
+        quote=r.regex(t, w, "quote"),
+        not_after=r.regex(t, w, "not_after"),
+        secondary_factor=r.value(t, w, "secondary_factor", float, 1.0),
+    )
+    for key in ("title", "title_later", "lead", "dateline", "secondary_factor"):
+        if getattr(actor, key) < 0:
+            raise r.fail((*w, key), f"must be >= 0, got {getattr(actor, key)}")
+    if actor.total <= 0:
+        raise r.fail(w, "title, lead and dateline votes are all 0")
+    return actor
+
+
 def _place(r: _Reader, data: Any) -> PlaceSpec:
     w: Path = ("place",)
     known = {"anchors", "anchor_label", "anchor_weight", "anchor_prior", "resolve_slope", "suffixes", "not_place",
-             "list_separator", "list_min", "list_factor", "list_tail", "target", "rivals", "elsewhere", "partners",
-             "roles"}
+             "list_separator", "list_min", "list_factor", "list_tail", "list_gap_letters", "target", "rivals",
+             "elsewhere", "partners", "roles", "actor"}
     t = r.table(data, w, known)
     rivals = r.value(t, w, "rivals", list, [])
     return PlaceSpec(
@@ -277,11 +322,13 @@ def _place(r: _Reader, data: Any) -> PlaceSpec:
         list_min=r.value(t, w, "list_min", int, 3),
         list_factor=r.value(t, w, "list_factor", float, 0.2),
         list_tail=r.regex(t, w, "list_tail"),
+        list_gap_letters=r.value(t, w, "list_gap_letters", int, 0),
         target=r.side(t.get("target"), (*w, "target")),
         rivals=tuple(r.side(v, (*w, "rivals", i)) for i, v in enumerate(rivals)),
         elsewhere=r.side(t.get("elsewhere"), (*w, "elsewhere")),
         partners=r.group(t["partners"], (*w, "partners")) if "partners" in t else None,
         roles=_roles(r, t.get("roles")),
+        actor=_actor(r, t.get("actor")),
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newswatch.topics.errors import TopicError
-from newswatch.topics.evidence import Analyst, build_scanner
+from newswatch.topics.evidence import Analyst, build_scanner, firm_sides
 from newswatch.topics.features import Scored, score
 from newswatch.topics.segments import split_units
 from newswatch.topics.spec import TopicSpec, read_topic
@@ -64,7 +64,12 @@ class Topic:
         """Every unit's features and score (what ``classify`` decides from; the training script reads it)."""
         units, briefing = split_units(title or "", subtitle, body or "", self.spec.segments)
         day = publication_day(published_at)
-        scored = [score(self.spec, self._analyst.analyse(u, day)) for u in units]
+        evidence = [self._analyst.analyse(u, day) for u in units]
+        if briefing and len(units) > 1:  # a district digest: items without a firm name share the others' place
+            shared = firm_sides(evidence)
+            if shared:
+                evidence = [self._analyst.analyse(u, day, shared) for u in units]
+        scored = [score(self.spec, ev) for ev in evidence]
         if not scored:  # an empty article: judge the title alone
             units, _ = split_units(title or "", subtitle, "", self.spec.segments)
             scored = [score(self.spec, self._analyst.analyse(u, day)) for u in units]

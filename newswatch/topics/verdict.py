@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from newswatch.topics.evidence import Mention
+from newswatch.topics.evidence import Actor, Mention
 from newswatch.topics.features import Scored
 from newswatch.topics.spec import FEATURES, TopicSpec
 
@@ -13,7 +13,7 @@ _FEATURE_NAMES = {
     "place": "장소 근거", "rival": "동명 지역 근거", "subject": "주제 근거", "other_sense": "다른 뜻의 주제어",
     "head": "제목·첫 문단에 장소와 주제", "cooccur": "장소와 주제가 한 문장·문단에", "subject_spread": "주제 문단 비율",
     "place_spread": "장소 문단 비율", "elsewhere": "다른 지역 근거", "elsewhere_head": "제목·첫 문단의 다른 지역 우세",
-    "against": "부수적 언급 단서",
+    "against": "부수적 언급 단서", "actor": "기사의 주체",
 }
 
 
@@ -63,6 +63,8 @@ class Verdict:
     subject_label: str
     unit_label: str
     briefing: bool
+    actor: str = ""  # whose story: "광주광역시 (제목 「광주시」, 첫 문장 「광주시」)", "" when nobody's
+    actor_is_target: bool = False
     units: list[UnitScore] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
@@ -72,8 +74,11 @@ class Verdict:
         """One line: place and subject evidence, the deciding segment, score and threshold."""
         parts = [f"장소: {_summary(self.place_label, self.place)}",
                  f"주제: {_summary(self.subject_label, self.subject)}"]
-        if self.against:
-            parts.append("반대: " + ", ".join(_against_word(e) for e in self.against[:3]))
+        against = [_against_word(e) for e in self.against[:3]]
+        if self.actor and not self.actor_is_target:
+            against.insert(0, f"다른 지역 기사({self.actor.split(' (')[0]})")
+        if against:
+            parts.append("반대: " + ", ".join(against))
         parts.append(f"근거: {self.segment_label} 「{clip(self.segment, 40)}」")
         mark = "" if self.relevant else " 미달"
         parts.append(f"점수 {self.score:.2f}/{self.threshold:.2f}{mark}")
@@ -90,6 +95,7 @@ class Verdict:
             lines.append(f"브리핑으로 읽음: 항목 {items}개를 따로 판단, 점수가 가장 높은 {self.unit_label}로 결정")
         lines.append(f"근거 구간: {self.segment_label} 「{clip(self.segment, 90)}」")
         lines.append(f"장소 판단: {self.place_label or '없음'}")
+        lines.append(f"기사의 주체: {self.actor or '특정 지역 없음'}")
         for title, items in (("장소 근거", self.place), ("주제 근거", self.subject), ("반대 근거", self.against)):
             lines.append(f"{title}:" + ("" if items else " 없음"))
             lines += [f"  - {e}" for e in items[:8]]
@@ -134,6 +140,18 @@ def _gather(mentions: list[Mention], scored: Scored, label_of) -> list[Evidence]
         out.append(Evidence(text, ms[0].label, side, segs[first.seg].label, len(ms), sum(m.weight for m in ms),
                             notes))
     return sorted(out, key=lambda e: -e.weight)
+
+
+def describe_actor(actor: Actor) -> str:
+    """"부산 (제목 「부산」, 첫 문장 「부산시」)": the place whose story it is and where it is named."""
+    if not actor.side:
+        return ""
+    lead = actor.strongest(actor.side)
+    assert lead is not None
+    name = lead.label if actor.side == "target" else lead.surface
+    where = ", ".join(f"{v.where} 「{v.surface}」" + ("" if v.side == actor.side else " 반대")
+                      for v in actor.votes)
+    return f"{name} ({where})"
 
 
 def build_verdict(spec: TopicSpec, scored: list[Scored], best: int, briefing: bool) -> Verdict:
@@ -181,6 +199,7 @@ def build_verdict(spec: TopicSpec, scored: list[Scored], best: int, briefing: bo
         subject=_gather(subjects, top, side_label),
         against=_gather(against_ms, top, side_label),
         place_label=place_label, subject_label=spec.subject.label if subjects else "",
+        actor=describe_actor(ev.actor), actor_is_target=ev.actor.side == "target",
         unit_label=ev.unit.label, briefing=briefing, units=units, features=dict(top.features),
         weights=dict(spec.weights), bias=spec.bias,
     )
