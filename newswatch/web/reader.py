@@ -9,18 +9,18 @@ for (facet counts, story sizes, month ranges, the latest articles, crawl summari
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from newswatch.core.query import compile_query
+from newswatch.web.attrs import ArticleAttrs, epoch, month_code, month_text
 from storage.articles import ArticleStore
 from storage.search import RANK_CANDIDATES, SearchIndex, since_bound
 from storage.stories import StoryIndex
 
-# an article's story size (a store made before stories has no story_id: each article is a story of one)
-_STORY_SIZE = "max(1, (SELECT count(*) FROM articles b WHERE b.story_id = coalesce(a.story_id, a.id)))"
 SIZE_BUCKETS = ("1", "2", "3", "4", "5+")  # story sizes as the story-size facet shows them
 
 
@@ -33,12 +33,10 @@ def size_range(bucket: str) -> tuple[int, int]:
     return (5, 1 << 30) if bucket == "5+" else (int(bucket), int(bucket))
 
 
-def month_bounds(month: str) -> tuple[str, str]:
-    """[start, end) of a YYYY-MM month as store timestamps (KST), for published_at comparisons."""
-    year, mon = (int(p) for p in month.split("-"))
-    start = date(year, mon, 1)
-    end = date(year + mon // 12, mon % 12 + 1, 1)
-    return since_bound(start) or "", since_bound(end) or ""
+def check_month(month: str) -> None:
+    """ValueError unless YYYY-MM."""
+    year, mon = month.split("-")
+    date(int(year), int(mon), 1)
 
 
 @dataclass
@@ -61,64 +59,33 @@ class Reader(ArticleStore, SearchIndex):
 
     # --- what the web pages add -------------------------------------------------------------------------------
 
-    def _matching(self, query: str, source: str | None, since: str | None) -> tuple[str, list[Any]]:
-        """FROM/WHERE of the articles a search matches (as Store.search filters them), newest RANK_CANDIDATES."""
+    def matching_ids(self, query: str) -> list[int]:
+        """The newest RANK_CANDIDATES articles the query matches (the ones Store.search ranks), newest first."""
         match = compile_query(query).match
-        floor = self._rank_floor(match)
-        where = ["articles_fts MATCH ?", "articles_fts.rowid >= ?", "a.duplicate_of IS NULL"]
-        params: list[Any] = [match, floor]
-        if source:
-            where.append("a.source = ?")
-            params.append(source)
-        if (start := since_bound(since)) is not None:
-            where.append("a.published_at >= ?")
-            params.append(start)
-        return (f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE {' AND '.join(where)}",
-                params)
+        return [r[0] for r in self.conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            [match, RANK_CANDIDATES])]
 
-    def facets(self, query: str, source: str | None, since: str | None,
+    def filtered_ids(self, attrs: ArticleAttrs, query: str, source: str | None, since: str | None,
+                     month: str | None = None, size: str | None = None) -> list[int]:
+        """The matches that pass the page's filters, exact copies left out (as search leaves them out)."""
+        attrs.refresh(self.conn)
+        start = since_bound(since)
+        return attrs.select(self.matching_ids(query), source=source, since=epoch(start) if start else None,
+                            month=month_code(month) if month else None, sizes=size_range(size) if size else None)
+
+    def facets(self, attrs: ArticleAttrs, query: str, source: str | None, since: str | None,
                month: str | None = None, size: str | None = None) -> dict[str, list[Facet]]:
         """Counts of a search's matches by source, month and story size (over its newest RANK_CANDIDATES)."""
-        base, params = self._matching(query, source, since)
-        extra, extra_params = self._narrow(month, size)
-        sized = _STORY_SIZE
-        rows = self.conn.execute(
-            f"SELECT a.source, substr(a.published_at, 1, 7), {sized} {base}{extra}", [*params, *extra_params])
-        by_source: dict[str, int] = {}
-        by_month: dict[str, int] = {}
-        by_size: dict[str, int] = {}
-        for src, mon, n in rows:
-            by_source[src] = by_source.get(src, 0) + 1
-            if mon:
-                by_month[mon] = by_month.get(mon, 0) + 1
-            bucket = size_bucket(n)
-            by_size[bucket] = by_size.get(bucket, 0) + 1
+        ids = self.filtered_ids(attrs, query, source, since, month, size)
+        by_source = Counter(attrs.sources[attrs.source[i]] for i in ids)
+        by_month = Counter(attrs.month[i] for i in ids)
+        by_size = Counter(size_bucket(max(1, attrs.story_size[attrs.story[i]])) for i in ids)
         return {
             "source": [Facet(k, v) for k, v in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))],
-            "month": [Facet(k, v) for k, v in sorted(by_month.items(), reverse=True)],
+            "month": [Facet(month_text(k), v) for k, v in sorted(by_month.items(), reverse=True) if k >= 0],
             "size": [Facet(k, by_size[k]) for k in SIZE_BUCKETS if k in by_size],
         }
-
-    @staticmethod
-    def _narrow(month: str | None, size: str | None) -> tuple[str, list[Any]]:
-        sql, params = "", []
-        if month:
-            start, end = month_bounds(month)
-            sql += " AND a.published_at >= ? AND a.published_at < ?"
-            params += [start, end]
-        if size:
-            low, high = size_range(size)
-            sql += f" AND {_STORY_SIZE} BETWEEN ? AND ?"
-            params += [low, high]
-        return sql, params
-
-    def narrowed_ids(self, query: str, source: str | None, since: str | None, month: str | None,
-                     size: str | None) -> list[int]:
-        """The newest matches in a month or of a story size: the ``only_ids`` that narrow Store.search to them."""
-        base, params = self._matching(query, source, since)
-        extra, extra_params = self._narrow(month, size)
-        return [r[0] for r in self.conn.execute(
-            f"SELECT a.id {base}{extra} ORDER BY a.id DESC LIMIT ?", [*params, *extra_params, RANK_CANDIDATES])]
 
     def story_sizes(self, story_ids: Iterable[int]) -> dict[int, int]:
         ids = list(dict.fromkeys(story_ids))

@@ -6,6 +6,7 @@ renders a Jinja template with autoescaping; article text reaches HTML only throu
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from dataclasses import dataclass, field
@@ -19,9 +20,10 @@ from crawler.sites import SITE_NAMES, label
 from newswatch.core.errors import NewswatchError
 from newswatch.core.query import compile_query
 from newswatch.web import feeds
+from newswatch.web.attrs import ArticleAttrs, attrs_for
 from newswatch.web.markup import MARK_END, MARK_START, diff, highlight, marked, paragraphs, safe_url
 from newswatch.web.matches import Entry, search_entries
-from newswatch.web.reader import SIZE_BUCKETS, Facet, Reader, month_bounds
+from newswatch.web.reader import SIZE_BUCKETS, Facet, Reader, check_month
 from newswatch.web.state import WebState, state_of
 from storage.search import SearchHit, StoryHit, since_bound
 
@@ -81,7 +83,7 @@ class SearchForm:
             raise UsageError(f"알 수 없는 출처 {self.source!r}")
         if self.month:
             try:
-                month_bounds(self.month)
+                check_month(self.month)
             except ValueError:
                 raise UsageError(f"month: YYYY-MM 형식이어야 합니다 ({self.month!r})") from None
         if self.size and self.size not in SIZE_BUCKETS:
@@ -104,13 +106,13 @@ class Result:
     copies: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_search(reader: Reader, form: SearchForm) -> tuple[list[Result], dict[str, list[Facet]]]:
+def run_search(reader: Reader, attrs: ArticleAttrs, form: SearchForm) -> list[Result]:
     """`newswatch search` (Store.search / search_stories), narrowed by the page's month and story-size facets."""
     marks = (MARK_START, MARK_END)
     source, since = form.source or None, form.since or None
     story_hits: list[StoryHit] | None = None
     if form.month or form.size:
-        only = reader.narrowed_ids(form.q, source, since, form.month or None, form.size or None)
+        only = reader.filtered_ids(attrs, form.q, source, since, form.month or None, form.size or None)
         hits = reader.search(form.q, source=source, since=since, marks=marks, only_ids=only,
                              limit=form.limit * 4 if form.stories else form.limit)
         if form.stories:  # one per story, as search_stories groups them
@@ -135,7 +137,7 @@ def run_search(reader: Reader, form: SearchForm) -> tuple[list[Result], dict[str
                   for c in (story_hits[i].copies if story_hits is not None else [])]
         results.append(Result(hit, highlight(hit.title, hit.matched_terms), marked(hit.snippet),
                               safe_url(hit.canonical_url), sizes.get(hit.story_id or 0, 1), copies))
-    return results, reader.facets(form.q, source, since, form.month or None, form.size or None)
+    return results
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
@@ -148,7 +150,12 @@ async def search_page(datasette: Any, request: Any) -> Response:
     if form.q:
         try:
             form.check()
-            results, facets = await _read(datasette, state, lambda r: run_search(r, form))
+            attrs = attrs_for(datasette.get_database(state.db_name).path)
+            # the ranked search and the facet counts run side by side, in two of Datasette's SQL threads
+            results, facets = await asyncio.gather(
+                _read(datasette, state, lambda r: run_search(r, attrs, form)),
+                _read(datasette, state, lambda r: r.facets(attrs, form.q, form.source or None, form.since or None,
+                                                           form.month or None, form.size or None)))
         except NewswatchError as exc:  # QueryError, UsageError: a message on the page, not a 500
             error = str(exc)
     if wants_json:
