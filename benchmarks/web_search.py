@@ -27,6 +27,8 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_1m import QUERIES, build  # noqa: E402  (the sibling benchmark's generator)
 
+from storage import Store  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_OPTIONS = [
     ("stories grouping", "광주 인공지능", {"stories": "1"}),
@@ -67,6 +69,20 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def store_times(store: Store, query: str, options: dict[str, str], runs: int) -> list[float]:
+    """The same search through Store.search in this process (what the page reuses), for cases the CLI has."""
+    if set(options) - {"source", "since", "stories"}:
+        return []
+    search = store.search_stories if options.get("stories") else store.search
+    kw = {k: v for k, v in options.items() if k != "stories"}
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        search(query, limit=20, **kw)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="bench-data/web_100k.db")
@@ -95,14 +111,17 @@ def main() -> None:
             get(base + urlencode({"q": query, **kw}))
         every: list[float] = []
         results = []
-        print("| query | kind | median ms | p95 ms |\n|---|---|---|---|")
-        for kind, query, kw in cases:
-            times = [get(base + urlencode({"q": query, **kw})) for _ in range(args.runs)]
-            every += times
-            results.append({"kind": kind, "query": query, "options": kw, "median_ms": statistics.median(times),
-                            "p95_ms": p95(times)})
-            print(f"| `{query}` {kw or ''} | {kind} | {statistics.median(times):,.0f} | {p95(times):,.0f} |",
-                  flush=True)
+        print("| query | kind | page median ms | page p95 ms | Store.search alone: median / p95 ms |\n"
+              "|---|---|---|---|---|")
+        with Store(path, must_exist=True) as store:
+            for kind, query, kw in cases:
+                times = [get(base + urlencode({"q": query, **kw})) for _ in range(args.runs)]
+                every += times
+                alone = store_times(store, query, kw, args.runs)
+                results.append({"kind": kind, "query": query, "options": kw, "median_ms": statistics.median(times),
+                                "p95_ms": p95(times), "store_search_ms": alone})
+                print(f"| `{query}` {kw or ''} | {kind} | {statistics.median(times):,.0f} | {p95(times):,.0f} | "
+                      + (f"{statistics.median(alone):,.0f} / {p95(alone):,.0f} |" if alone else "– |"), flush=True)
         print(f"all {len(every)} requests: median {statistics.median(every):,.0f} ms, p95 {p95(every):,.0f} ms "
               f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         Path(str(path) + ".web-results.json").write_text(json.dumps(
