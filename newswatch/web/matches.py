@@ -40,12 +40,6 @@ class Rules:
     def get(self, name: str) -> RuleConfig | None:
         return self.rules.get(name)
 
-    def matcher(self, rule: RuleConfig) -> Matcher:
-        with self._lock:
-            if rule.name not in self._matchers:
-                self._matchers[rule.name] = matcher_for(rule)
-            return self._matchers[rule.name]
-
     def match(self, reader: Reader, rule: RuleConfig, ids: list[int]) -> dict[int, Match]:
         """The rule's verdicts on these articles (a rule restricted to a source matches nothing elsewhere)."""
         if not ids:
@@ -56,10 +50,11 @@ class Rules:
             + (" AND source = ?" if rule.source else ""), [*ids, *([rule.source] if rule.source else [])]))
         todo = [i for i in revisions if (rule.name, i, revisions[i]) not in self._verdicts]
         if todo:
-            with self._lock:  # topic engines are not assumed thread-safe
-                found = self._matchers.get(rule.name) or matcher_for(rule)
-                self._matchers[rule.name] = found
-                verdicts = found.match(reader, todo)
+            with self._lock:  # built once per rule; topic engines are not assumed thread-safe
+                if rule.name not in self._matchers:
+                    self._matchers[rule.name] = matcher_for(rule)
+                matcher = self._matchers[rule.name]
+                verdicts = matcher.match(reader, todo)
             for i in todo:
                 self._verdicts[(rule.name, i, revisions[i])] = verdicts.get(i)
         out = {}
