@@ -13,11 +13,11 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from newswatch.cli import alerts, crawl, demo, extract, monitor, search
+from newswatch.cli import alerts, crawl, demo, extract, monitor, search, serve
 from newswatch.cli.common import store_option
 from newswatch.core.errors import NewswatchError
 
-COMMANDS = (crawl, search, extract, monitor, alerts, demo)
+COMMANDS = (crawl, search, extract, monitor, alerts, demo, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
