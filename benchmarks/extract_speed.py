@@ -18,7 +18,7 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import extract
+from crawler.sites import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {"newsprime": "newsprime", "gwangju": "gwangju_city"}
