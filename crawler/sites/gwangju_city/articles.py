@@ -23,7 +23,7 @@ from crawler.extract.common import (
     join_paragraphs,
     text_lines,
 )
-from crawler.extract.dates import parse_kst
+from crawler.extract.dates import iso_kst, labelled_date, parse_kst, unlabelled_date
 from crawler.extract.page import ArticlePage, Notice
 from crawler.sites.gwangju_city.urls import canonical as gwangju_canonical
 from newswatch.core.article import Attachment, Image
@@ -201,21 +201,69 @@ class SiiruArticle(GwangjuPage):
 
 class MergedCityArticle(GwangjuPage):
     """The merged city's board skin (www.jeonnam-gwangju.go.kr, since 2026-07): an ``article.board_view`` whose
-    inner class names are not confirmed (sites.md 2.7), read tolerantly."""
+    inner class names are not confirmed (sites.md 2.7), so each field is looked for the ways such skins write it.
+
+    The date above all: without one a release is re-checked on every poll. It is taken from the page's
+    ``article:published_time``, a ``<time datetime>``, a label (등록일, 작성일, 게시일, date …) or else the first
+    date outside the body — never from the body, where dates are those of events.
+    """
 
     NOTE = "read with the merged-city fallback (article.board_view)"
     VIEW: ClassVar[str] = "article.board_view"
-    HEADINGS: ClassVar[str] = "h1 ::text, h2 ::text, h3 ::text, h4 ::text, h6 ::text"
+    HEADINGS: ClassVar[str] = "h1, h2, h3, h4, h5, h6"
     BODY = ".board_view_body, .view_cont, .view_content, .content"
+    BODY_CHROME = GwangjuPage.BODY_CHROME + ", figure, figcaption"
     FILES = "div.file_list a"
+    FILE_BOX: ClassVar[str] = "div.file_list"
+    PUBLISHED_META: ClassVar[str] = 'meta[property="article:published_time"]::attr(content)'
+    MODIFIED_META: ClassVar[str] = 'meta[property="article:modified_time"]::attr(content)'
+    PUBLISHED_LABELS: ClassVar[tuple[str, ...]] = ("등록일", "작성일", "게시일", "날짜", "date", "등록", "작성")
+    MODIFIED_LABELS: ClassVar[tuple[str, ...]] = ("최종수정일", "수정일", "수정")
+    # images of the site's own chrome (slogan, card news, notices) that may sit next to the view
+    CHROME_IMAGES: ClassVar[re.Pattern[str]] = re.compile(r"/home/jngj/images/|/imageView/cardnews|/upload/co/")
 
     @property
     def scope(self) -> Selector:
         return self.sel.css(self.VIEW)[0]
 
     def title(self) -> str:
-        return clean_line(" ".join(self.scope.css(self.HEADINGS).getall()[:1]))
+        for heading in self.scope.css(self.HEADINGS):
+            if text := clean_line(" ".join(heading.css("::text").getall())):
+                return text
+        return self.title_from_meta()
 
     def published_at(self) -> str | None:
-        dates = [parse_kst(t) for t in self.scope.css("::text").getall() if re.search(r"\d{4}-\d{2}-\d{2}", t)]
-        return next((d for d in dates if d), None)
+        return (iso_kst(self.sel.css(self.PUBLISHED_META).get())
+                or iso_kst(self._outside_body.css("time[datetime]::attr(datetime)").get())
+                or labelled_date(self._outside_body_text, self.PUBLISHED_LABELS)
+                or unlabelled_date(self._outside_body_text, not_after=self.MODIFIED_LABELS))
+
+    def updated_at(self) -> str | None:
+        return (iso_kst(self.sel.css(self.MODIFIED_META).get())
+                or labelled_date(self._outside_body_text, self.MODIFIED_LABELS))
+
+    def _photos(self, body: Selector) -> list[Image]:
+        """The siiru photo block if the skin kept it, else the body's own images (a figure's caption or alt)."""
+        images = super()._photos(body)
+        if images:
+            return images
+        base = self.sel.root.base_url or ""
+        for img in body.css("img"):
+            src = img.attrib.get("src", "")
+            if not src or self.CHROME_IMAGES.search(src):
+                continue
+            figure = img.xpath("ancestor::figure[1]")
+            caption = clean_line(" ".join(figure.css("figcaption ::text").getall())) if figure else ""
+            images.append(Image(urljoin(base, src), caption or clean_line(img.attrib.get("alt")) or None))
+        return images
+
+    @cached_property
+    def _outside_body(self) -> Selector:
+        """The view without its body, files and headings: where a skin writes its date line."""
+        root = detached_copy(self.scope.root, f"{self.BODY}, {self.FILE_BOX}, {self.HEADINGS}")
+        return Selector(root=root)
+
+    @cached_property
+    def _outside_body_text(self) -> str:
+        return clean_line(" ".join(self._outside_body.css("::text").getall()))
+
