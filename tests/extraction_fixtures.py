@@ -23,6 +23,11 @@ def page_bytes(site: str, name: str) -> bytes:
     return (FIXTURES / site / f"{name}.html").read_bytes()
 
 
+def fixture_bytes(site: str, filename: str) -> bytes:
+    """A saved file that is not an article page (a feed)."""
+    return (FIXTURES / site / filename).read_bytes()
+
+
 def assert_fields(article, expected: dict) -> None:
     """Every field named in the expected output, compared one by one so a failure names the field."""
     actual = article.to_dict()

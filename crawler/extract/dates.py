@@ -1,14 +1,15 @@
 """Reading publication dates the ways Korean pages and feeds write them, always as ISO 8601 in KST (+09:00).
 
 Pages print dates for people (``2020.06.29 17:40:29``, ``2026. 9. 24.``, ``2026년 9월 24일 오후 2:20``, after a
-label such as 등록일) and for machines (``<time datetime>``, ``article:published_time``). A
-value without a zone is Korean time; a value with one is converted to it, so the store holds one form.
+label such as 등록일) and for machines (``<time datetime>``, ``article:published_time``, RSS ``pubDate``).
+A value without a zone is Korean time; a value with one is converted to it, so the store holds one form.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from newswatch.core.clock import KST
 
@@ -52,6 +53,20 @@ def iso_kst(value: str | None) -> str | None:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
+        return parse_kst(value)
+    dt = dt.replace(tzinfo=KST) if dt.tzinfo is None else dt.astimezone(KST)
+    return dt.isoformat(timespec="seconds")
+
+
+def rfc822_kst(value: str | None) -> str | None:
+    """An RSS ``pubDate`` (RFC 822, e.g. ``Sun, 20 Sep 2026 10:30:00 +0900``) in KST; a feed that writes
+    ``2026-09-20 10:30:00`` instead is read leniently."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return parse_kst(value)
     dt = dt.replace(tzinfo=KST) if dt.tzinfo is None else dt.astimezone(KST)
     return dt.isoformat(timespec="seconds")

@@ -1,17 +1,18 @@
-"""newsprime.co.kr (프라임경제) pages that list articles: desktop section lists and mobile lists.
+"""newsprime.co.kr (프라임경제) pages that list articles: desktop section lists, mobile lists, the RSS feed.
 
 Rate-limited list pages answer HTTP 200 with a notice (sites.md 1.4): that is "slow down", never "no articles".
 """
 
 from __future__ import annotations
 
+from html import unescape
 from typing import ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
 from crawler.extract.common import clean_line
-from crawler.extract.dates import parse_kst
+from crawler.extract.dates import parse_kst, rfc822_kst
 from crawler.extract.listing import ListEntry
 from crawler.extract.page import IndexPage, add_entry
 from crawler.sites.newsprime.articles import RATE_LIMIT
@@ -88,3 +89,32 @@ class MobileList(NewsprimeList):
                 add_entry(entries, entry)
         return entries
 
+
+class RssFeed(IndexPage):
+    """``/data/rss/news.xml``: RSS 2.0, the 25 newest articles of all sections (sites.md 1.9).
+
+    ``/rss/allArticle.xml`` answers 200 with an empty body: unrecognised, not "no articles".
+    """
+
+    MARKUP = "xml"
+    NOTICES = (RATE_LIMIT,)  # not seen on the feed, but the same notice must never read as an empty feed
+    UNRECOGNISED = "not an RSS 2.0 feed (no rss > channel)"
+    CHANNEL: ClassVar[str] = "rss > channel"
+    ITEM: ClassVar[str] = "rss > channel > item"
+
+    @classmethod
+    def kind(cls, sel: Selector) -> type[IndexPage] | None:
+        return cls if sel.css(cls.CHANNEL) else None
+
+    def entries(self) -> list[ListEntry]:
+        entries: list[ListEntry] = []
+        for item in self.sel.css(self.ITEM):
+            link = clean_line(item.css("link::text").get()) or clean_line(item.css("guid::text").get())
+            # titles often come as CDATA holding entities (&quot;): unescaped, they read as the article page's
+            title = clean_line(unescape(" ".join(item.css("title::text").getall())))
+            entry = _entry(urljoin(self.url, link), title, rfc822_kst(item.css("pubDate::text").get()))
+            if entry is None:
+                self.problems.append(f"an item whose link is not an article: {link or '(none)'}")
+                continue
+            add_entry(entries, entry)
+        return entries
