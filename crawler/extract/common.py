@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
@@ -140,11 +142,18 @@ def text_lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[st
     return lines if keep_blank else [line for line in lines if line]
 
 
+@lru_cache(maxsize=256)
+def css_selector(css: str) -> CSSSelector:
+    """A compiled CSS selector: lxml's ``cssselect()`` translates CSS to XPath on every call, which costs more
+    than running the XPath on a page (page objects ask the same few selectors of every page)."""
+    return CSSSelector(css)
+
+
 def detached_copy(root: lxml_html.HtmlElement, chrome: str) -> lxml_html.HtmlElement:
     """A copy of ``root`` without the elements matching the CSS ``chrome``: a page object removes widgets from
     its body without changing the page other fields still read."""
     copy = lxml_html.fromstring(lxml_html.tostring(root, encoding="unicode"))
-    for element in copy.cssselect(chrome):
+    for element in css_selector(chrome)(copy):
         if element is not copy:
             element.drop_tree()
     return copy
