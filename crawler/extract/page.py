@@ -7,12 +7,13 @@ error marks and the notices it serves instead of a page), so that every site rep
 error page the same way — and such a page is never stored.
 
     class DesktopArticle(NewsprimePage):
-        TITLE = ("div.viewsubject h2.title", ".title")
+        TITLE = ("div.viewsubject h2.title", ".title")  # the known selector, then the fallback
 
         def title(self) -> str:
             return first_text(self.sel, *self.TITLE)
 
-    NewsprimePage.extract(url, body, content_type)  # -> Article (kind() picks DesktopArticle or MobileArticle)
+    NewsprimePage.KINDS = (MobileArticle, DesktopArticle)  # tried in order: the first whose matches() says yes
+    NewsprimePage.extract(url, body, content_type)  # -> Article
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ArticlePage:
     # Fields an article of the site normally has: a recognised article without one gets the problem.
     EXPECTED: ClassVar[tuple[tuple[str, str], ...]] = (("published_at", "no date found"),)
     NOTE: ClassVar[str | None] = None  # a problem every page of this kind reports (a skin read on assumptions)
+    KINDS: ClassVar[tuple[type[ArticlePage], ...]] = ()  # the site's page kinds, tried in order; () = this class
 
     def __init__(self, url: str, text: str, sel: Selector, problems: list[str]) -> None:
         self.url, self.text, self.sel = url, text, sel
@@ -68,10 +70,9 @@ class ArticlePage:
         """(source_id, canonical URL) of the page; ValueError when neither URL nor page names an article."""
         raise NotImplementedError
 
-    @classmethod
-    def kind(cls, sel: Selector) -> type[ArticlePage]:
-        """The page object for this page's kind (desktop, mobile, another skin); the site class by default."""
-        return cls
+    def matches(self) -> bool:
+        """Is the page of this kind (desktop, mobile, another skin)? The last of a site's ``KINDS`` says yes."""
+        return True
 
     @classmethod
     def extract(cls, url: str, body: bytes, content_type: str | None = None) -> Article:
@@ -82,7 +83,9 @@ class ArticlePage:
         for notice in cls.NOTICES:
             if notice.seen(text, sel):
                 return unrecognised(article, f"{notice.what} instead of the {cls.ITEM}")
-        page = cls.kind(sel)(url, text, sel, article.problems)
+        candidates = (kind(url, text, sel, article.problems) for kind in cls.KINDS or (cls,))
+        page = next((candidate for candidate in candidates if candidate.matches()), None)
+        page = page or cls(url, text, sel, article.problems)  # no kind: the site class, which reads nothing
         for name in FIELDS:
             setattr(article, name, getattr(page, name)())
         if page.NOTE:
@@ -144,17 +147,17 @@ class IndexPage:
     """A page that lists articles (a section list, a board, a feed); ``parse`` makes its ListPage."""
 
     NOTICES: ClassVar[tuple[Notice, ...]] = ()
-    UNRECOGNISED: ClassVar[str] = "not a recognised list page"  # the problem when no page kind matches
+    KINDS: ClassVar[tuple[type[IndexPage], ...]] = ()  # the site's list kinds, tried in order; () = this class
+    UNRECOGNISED: ClassVar[str] = "not a recognised list page"  # the problem when no kind matches
     MARKUP: ClassVar[str] = "html"  # "xml" for feeds
 
     def __init__(self, url: str, text: str, sel: Selector, problems: list[str]) -> None:
         self.url, self.text, self.sel = url, text, sel
         self.problems = problems  # e.g. a row without a usable link
 
-    @classmethod
-    def kind(cls, sel: Selector) -> type[IndexPage] | None:
-        """The page object for this page's kind, or None when it is no list of the site."""
-        return cls
+    def matches(self) -> bool:
+        """Is the page of this kind? (Checked on an instance, so what it finds is kept for ``entries``.)"""
+        return True
 
     @classmethod
     def parse(cls, url: str, body: bytes, content_type: str | None = None) -> ListPage:
@@ -169,10 +172,11 @@ class IndexPage:
         elif notice := next((n for n in cls.NOTICES if n.seen(text, sel)), None):
             page.rate_limited = notice.rate_limit
             page.problems.append(f"{notice.what} instead of the list")
-        elif (kind := cls.kind(sel)) is None:
-            page.problems.append(cls.UNRECOGNISED)
         else:
-            reader = kind(url, text, sel, page.problems)
+            candidates = (kind(url, text, sel, page.problems) for kind in cls.KINDS or (cls,))
+            reader = next((candidate for candidate in candidates if candidate.matches()), None)
+            if reader is None:
+                page.problems.append(cls.UNRECOGNISED)
         if reader is None:
             page.recognised = False
             return page

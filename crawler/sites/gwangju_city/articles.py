@@ -42,7 +42,8 @@ class Body:
 class GwangjuPage(ArticlePage):
     """What every release page shares: identity, the body with its trailing contact lines, photos and files.
 
-    Used as is for a page of neither skin: it reads nothing, so the verdict reports the page.
+    ``KINDS`` (set below) are the skins, tried in order; a page of neither is read by this class itself, which
+    reads nothing, so the verdict reports the page.
     """
 
     SOURCE = "gwangju_city"
@@ -79,14 +80,6 @@ class GwangjuPage(ArticlePage):
             if og_url:
                 return gwangju_canonical(og_url, page_id=page_id)
             raise ValueError(f"no board id and seq in the URL or the page: {url}") from None
-
-    @classmethod
-    def kind(cls, sel: Selector) -> type[ArticlePage]:
-        if sel.css(SiiruArticle.HEAD) or sel.css(SiiruArticle.BODY):
-            return SiiruArticle
-        if sel.css(MergedCityArticle.VIEW):
-            return MergedCityArticle
-        return GwangjuPage
 
     @property
     def scope(self) -> Selector:
@@ -168,6 +161,9 @@ class SiiruArticle(GwangjuPage):
     BODY = "div.board_view_body"
     FILES = "div.add_file:not(.koglSeView) ul li a"
 
+    def matches(self) -> bool:
+        return bool(self.sel.css(self.HEAD) or self.sel.css(self.BODY))
+
     def title(self) -> str:
         return clean_line(" ".join(self.sel.css(self.TITLE).getall())) or self.title_from_meta()
 
@@ -222,9 +218,16 @@ class MergedCityArticle(GwangjuPage):
     # images of the site's own chrome (slogan, card news, notices) that may sit next to the view
     CHROME_IMAGES: ClassVar[re.Pattern[str]] = re.compile(r"/home/jngj/images/|/imageView/cardnews|/upload/co/")
 
+    def matches(self) -> bool:
+        return bool(self.scope_list)
+
+    @cached_property
+    def scope_list(self) -> list[Selector]:
+        return list(self.sel.css(self.VIEW))
+
     @property
     def scope(self) -> Selector:
-        return self.sel.css(self.VIEW)[0]
+        return self.scope_list[0]
 
     def title(self) -> str:
         for heading in self.scope.css(self.HEADINGS):
@@ -267,3 +270,5 @@ class MergedCityArticle(GwangjuPage):
     def _outside_body_text(self) -> str:
         return clean_line(" ".join(self._outside_body.css("::text").getall()))
 
+
+GwangjuPage.KINDS = (SiiruArticle, MergedCityArticle, GwangjuPage)

@@ -7,10 +7,11 @@ JavaScript, so the page count comes from "전체게시글 : N / 전체페이지 
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
-from parsel import Selector
+from parsel import Selector, SelectorList
 
 from crawler.extract.common import clean_line
 from crawler.extract.dates import parse_kst
@@ -33,13 +34,16 @@ class BoardList(IndexPage):
     TOTAL: ClassVar[str] = "p.total_num ::text"
     TOTAL_PAGES: ClassVar[re.Pattern[str]] = re.compile(r"전체페이지\s*:\s*([\d,]+)")
 
-    @classmethod
-    def kind(cls, sel: Selector) -> type[IndexPage] | None:
-        return cls if sel.css(cls.CONTAINER) else None
+    def matches(self) -> bool:
+        return bool(self._container)
+
+    @cached_property
+    def _container(self) -> SelectorList[Selector]:
+        return self.sel.css(self.CONTAINER)
 
     def entries(self) -> list[ListEntry]:
         entries: list[ListEntry] = []
-        for row in self.sel.css(self.CONTAINER).css(self.ROW):
+        for row in self._container.css(self.ROW):
             link = row.css(self.LINK)
             if not link:
                 continue

@@ -35,7 +35,8 @@ class Body:
 
 
 class NewsprimePage(ArticlePage):
-    """What every newsprime article page shares: identity, section, the body reading; ``kind`` picks the form."""
+    """What every newsprime article page shares: identity, section, the body reading; ``KINDS`` (set below) are
+    the forms, tried in order."""
 
     SOURCE = "newsprime"
     WHAT = "newsprime article page"
@@ -67,12 +68,6 @@ class NewsprimePage(ArticlePage):
             if og_url:
                 return newsprime_canonical(og_url)
             raise ValueError(f"no newsprime article number in the URL or the page: {url}") from None
-
-    @classmethod
-    def kind(cls, sel: Selector) -> type[ArticlePage]:
-        if sel.css(MobileArticle.TITLE) and not sel.css(DesktopArticle.HEADING):
-            return MobileArticle
-        return DesktopArticle
 
     def section(self) -> str | None:
         """The sec_no a link carried (list pages link articles with it); the page itself does not say."""
@@ -189,6 +184,9 @@ class MobileArticle(NewsprimePage):
     REPORTER: ClassVar[re.Pattern[str]] = re.compile(r"([가-힣]{2,4}(?:[・∙·,/][가-힣]{2,4})*)\s*기자")
     BODY = ("div.stit2", "#cnt_veiw")
 
+    def matches(self) -> bool:
+        return bool(self.sel.css(self.TITLE)) and not self.sel.css(DesktopArticle.HEADING)
+
     def title(self) -> str:
         return first_text(self.sel, self.TITLE)
 
@@ -205,6 +203,9 @@ class MobileArticle(NewsprimePage):
     @cached_property
     def _data(self) -> str:
         return clean_line(" ".join(self.sel.css(self.DATELINE_BOX).getall()))
+
+
+NewsprimePage.KINDS = (MobileArticle, DesktopArticle)  # any other page is read as desktop, then judged
 
 
 def split_names(text: str) -> list[str]:

@@ -5,11 +5,12 @@ Rate-limited list pages answer HTTP 200 with a notice (sites.md 1.4): that is "s
 
 from __future__ import annotations
 
+from functools import cached_property
 from html import unescape
 from typing import ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from parsel import Selector
+from parsel import Selector, SelectorList
 
 from crawler.extract.common import clean_line
 from crawler.extract.dates import parse_kst, rfc822_kst
@@ -29,20 +30,10 @@ def _entry(link: str, title: str, published: str | None) -> ListEntry | None:
 
 
 class NewsprimeList(IndexPage):
-    """A section list page, desktop or mobile; ``kind`` picks the form."""
+    """A section list page, desktop or mobile: ``KINDS`` (set below) are tried in order."""
 
     NOTICES = (RATE_LIMIT,)
     UNRECOGNISED = "no list rows (td.news1) and no list container: not a recognised list page"
-
-    @classmethod
-    def kind(cls, sel: Selector) -> type[IndexPage] | None:
-        if sel.css(SectionList.ROW):
-            return SectionList
-        if sel.css(MobileList.CONTAINER):
-            return MobileList
-        if sel.css(SectionList.CONTAINER):
-            return SectionList  # the list skeleton with no rows: a page past the end
-        return None
 
     def total_pages(self) -> int | None:
         """The highest ``page=`` any link on the page names (the pager shows every page of the section)."""
@@ -59,9 +50,16 @@ class SectionList(NewsprimeList):
     LINK: ClassVar[str] = "a::attr(href)"
     STAMP: ClassVar[str] = "span.font11blue2 ::text"  # "[김성태 기자] 2026.09.20 10:30": the date after "]"
 
+    def matches(self) -> bool:
+        return bool(self._rows)
+
+    @cached_property
+    def _rows(self) -> SelectorList[Selector]:
+        return self.sel.css(self.ROW)
+
     def entries(self) -> list[ListEntry]:
         entries: list[ListEntry] = []
-        for cell in self.sel.css(self.ROW):
+        for cell in self._rows:
             href = cell.css(self.LINK).get()
             if not href:
                 continue
@@ -80,6 +78,9 @@ class MobileList(NewsprimeList):
     CONTAINER: ClassVar[str] = "div.box01_0610_section, div.article_box_sl_section, div.article_box_sl_none"
     LINK: ClassVar[str] = "div.title_text a, div.title_text_none a"
 
+    def matches(self) -> bool:
+        return bool(self.sel.css(self.CONTAINER))
+
     def entries(self) -> list[ListEntry]:
         entries: list[ListEntry] = []
         for link in self.sel.css(self.LINK):
@@ -88,6 +89,16 @@ class MobileList(NewsprimeList):
             if entry is not None:
                 add_entry(entries, entry)
         return entries
+
+
+class PastTheEnd(SectionList):
+    """A section list page past the last one: the list skeleton without rows (no articles, truly)."""
+
+    def matches(self) -> bool:
+        return bool(self.sel.css(self.CONTAINER))
+
+
+NewsprimeList.KINDS = (SectionList, MobileList, PastTheEnd)
 
 
 class RssFeed(IndexPage):
@@ -102,9 +113,8 @@ class RssFeed(IndexPage):
     CHANNEL: ClassVar[str] = "rss > channel"
     ITEM: ClassVar[str] = "rss > channel > item"
 
-    @classmethod
-    def kind(cls, sel: Selector) -> type[IndexPage] | None:
-        return cls if sel.css(cls.CHANNEL) else None
+    def matches(self) -> bool:
+        return bool(self.sel.css(self.CHANNEL))
 
     def entries(self) -> list[ListEntry]:
         entries: list[ListEntry] = []
