@@ -6,11 +6,14 @@ article at all and which problems it shows is decided here, from the fields and 
 error marks and the notices it serves instead of a page), so that every site reports a drifted, blocked or
 error page the same way — and such a page is never stored.
 
-    class DesktopArticle(NewsprimePage):
-        TITLE = ("div.viewsubject h2.title", ".title")  # the known selector, then the fallback
+    class MobileArticle(NewsprimePage):  # NewsprimePage: SOURCE, identity(), ERROR_MARKS, NOTICES
+        TITLE = "div.hd p.tit"
+
+        def matches(self) -> bool:
+            return bool(self.sel.css(self.TITLE)) and not self.sel.css("div.viewsubject")
 
         def title(self) -> str:
-            return first_text(self.sel, *self.TITLE)
+            return first_text(self.sel, self.TITLE)
 
     NewsprimePage.KINDS = (MobileArticle, DesktopArticle)  # tried in order: the first whose matches() says yes
     NewsprimePage.extract(url, body, content_type)  # -> Article
