@@ -1,8 +1,9 @@
 """Extraction speed and quality per site: newswatch's page objects next to trafilatura, same pages, same run.
 
 Pages: the saved fixture pages under tests/fixtures/<site>/ whose hand-written expected output says they are
-articles. Speed is pages/second over several rounds (best round, to damp noise); quality is the share of the
-expected body paragraphs found in the output and the number of chrome strings that leaked into it.
+articles (drafts saved by `newswatch extract --save-fixture` count once a person has checked them). Speed is
+pages/second over several rounds (best round, to damp noise); quality is the share of the expected body
+paragraphs found in the output and the number of chrome strings that leaked into it.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/extract_speed.py [--rounds 20]
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import extract
+from crawler.sites import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {"newsprime": "newsprime", "gwangju": "gwangju_city"}
@@ -31,7 +32,8 @@ def load_pages(folder: str) -> list[tuple[str, bytes, dict]]:
     for expected_file in sorted((ROOT / "tests" / "fixtures" / folder).glob("*.expected.json")):
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
         html = expected_file.with_name(expected_file.name.replace(".expected.json", ".html"))
-        if expected.get("recognised", True) and expected.get("body_text") and html.exists():
+        checked = expected.get("checked", True) is True
+        if checked and expected.get("recognised", True) and expected.get("body_text") and html.exists():
             pages.append((expected["url"], html.read_bytes(), expected))
     return pages
 

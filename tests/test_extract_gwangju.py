@@ -110,3 +110,63 @@ def test_empty_board_and_unrecognised_list():
     assert blocked.recognised is False and "Request Blocked" in blocked.problems[0]
     drift = gwangju.parse_list(url, page_bytes(SITE, "error200"))
     assert drift.recognised is False
+
+
+MERGED_URL = "https://www.jeonnam-gwangju.go.kr/boardView.do?pageId=jngj22&boardId=JG_0000000003&seq=91"
+
+
+def merged_page(info: str, head: str = "", body: str = "시는 정부에 건의했다. &lt;끝&gt;") -> bytes:
+    """A merged-city release in an article.board_view skin, its date line written as ``info``."""
+    return f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">{head}<title>보도자료</title></head>
+<body><main><article class="board_view"><h3>통합특별시, 정부에 건의</h3>{info}
+<div class="view_cont">{body}</div></article></main></body></html>""".encode()
+
+
+@pytest.mark.parametrize(("info", "head", "published"), [
+    ('<p class="date">등록일 2026-09-24 14:20</p>', "", "2026-09-24T14:20:00+09:00"),
+    ('<p class="date">등록일 2026.09.24</p>', "", "2026-09-24T00:00:00+09:00"),
+    ("<span>작성일 : 2026. 9. 24. 14:20</span>", "", "2026-09-24T14:20:00+09:00"),
+    ("<span>작성일 : 2026. 9. 24.</span>", "", "2026-09-24T00:00:00+09:00"),
+    ("<dl><dt>게시일</dt><dd>2026.09.24 14:20:31</dd></dl>", "", "2026-09-24T14:20:31+09:00"),
+    ("<ul><li>Date : 2026-09-24 14:20</li></ul>", "", "2026-09-24T14:20:00+09:00"),
+    ("<ul><li>등록일시 2026년 9월 24일 오후 2:20</li></ul>", "", "2026-09-24T14:20:00+09:00"),
+    ('<p>등록일 <time datetime="2026-09-24T14:20:00+09:00">2026. 9. 24.</time></p>', "", "2026-09-24T14:20:00+09:00"),
+    ('<p><time datetime="2026-09-24T05:20:00Z">2026. 9. 24.</time></p>', "", "2026-09-24T14:20:00+09:00"),
+    ('<p><time datetime="2026-09-24">2026. 9. 24.</time></p>', "", "2026-09-24T00:00:00+09:00"),
+    ("", '<meta property="article:published_time" content="2026-09-24T14:20:00+09:00">', "2026-09-24T14:20:00+09:00"),
+    ('<span class="date">2026.09.24</span>', "", "2026-09-24T00:00:00+09:00"),  # no label: the date outside the body
+    ("<ul><li>수정일 2026. 9. 25.</li><li>2026. 9. 24.</li></ul>", "", "2026-09-24T00:00:00+09:00"),
+])
+def test_merged_city_date_is_found_the_ways_such_skins_write_it(info, head, published):
+    article = extract(MERGED_URL, merged_page(info, head))
+    assert article.recognised and article.published_at == published
+    assert "no date found" not in article.problems
+
+
+def test_merged_city_edit_date_and_dates_inside_the_text():
+    info = "<dl><dt>등록일</dt><dd>2026. 9. 24.</dd><dt>최종수정일</dt><dd>2026. 9. 25. 오전 9:05</dd></dl>"
+    body = "오는 2026. 10. 15.까지 의견을 받는다. &lt;끝&gt;"
+    article = extract(MERGED_URL, merged_page(info, body=body))
+    assert (article.published_at, article.updated_at) == ("2026-09-24T00:00:00+09:00", "2026-09-25T09:05:00+09:00")
+    # a date only in the text is an event's, not the release's: no date rather than a wrong one
+    undated = extract(MERGED_URL, merged_page("", body=body))
+    assert undated.recognised and undated.published_at is None
+    assert undated.problems == ["read with the merged-city fallback (article.board_view)", "no date found"]
+
+
+def test_mock_merged_board_serves_its_own_skin_with_a_findable_date():
+    from newswatch.mocksite import gwangju_pages
+    from newswatch.mocksite.content import default_gwangju
+
+    merged = [r for r in default_gwangju() if r.board == "JG_0000000003"]
+    assert merged, "the mock catalogue has releases on the merged board"
+    for release in merged:
+        page = gwangju_pages.detail_page(release, None, None)
+        assert '<article class="board_view">' in page and "board_view_head" not in page
+        assert gwangju_pages.merged_date(release.published) in page  # "2026. 9. 24. 14:20"
+        article = extract(f"http://127.0.0.1:8802/boardView.do?pageId=jngj22&boardId=JG_0000000003&seq={release.seq}",
+                          page.encode())
+        assert article.recognised and article.published_at == release.published.isoformat()
+        assert article.problems == ["read with the merged-city fallback (article.board_view)"]
+        assert [a.name for a in article.attachments] == [name for name, _ in release.attachments]
+        assert len(article.images) == len(release.photos)

@@ -6,7 +6,7 @@ import pytest
 
 from crawler.sites import canonical, extract
 from crawler.sites.newsprime import pages as newsprime
-from tests.extraction_fixtures import assert_fields, expected_pages, page_bytes
+from tests.extraction_fixtures import assert_fields, expected_pages, fixture_bytes, page_bytes
 
 SITE = "newsprime"
 CHROME = ["프린트", "스크랩", "글자크기", "크게", "작게", "이 기사를 공유해보세요", "맨 위로", "무단전재", "재배포금지",
@@ -125,3 +125,65 @@ def test_mobile_list_and_rate_limited_list():
     assert (limited.recognised, limited.rate_limited, limited.entries) == (False, True, [])
     drifted = newsprime.parse_list(url, page_bytes(SITE, "drift"))
     assert drifted.recognised is False and "not a recognised list page" in drifted.problems[0]
+
+
+FEED_URL = "https://www.newsprime.co.kr/data/rss/news.xml"
+
+
+def test_rss_feed_gives_the_25_newest_articles_with_kst_dates():
+    feed = newsprime.parse_feed(FEED_URL, fixture_bytes(SITE, "rss.xml"), "application/rss+xml")
+    assert (feed.recognised, feed.rate_limited, feed.problems, feed.total_pages) == (True, False, [], None)
+    assert [int(e.source_id) for e in feed.entries] == list(range(746612, 746587, -1))  # 25, newest first
+    first = feed.entries[0]
+    assert (first.url, first.source_id, first.title, first.published) == (
+        "https://www.newsprime.co.kr/news/article.html?no=746612", "746612",
+        '광주시 "AI 집적단지 2단계 예타 통과"…6000억 투입', "2026-09-20T11:02:41+09:00")
+    by_id = {e.source_id: e for e in feed.entries}
+    assert by_id["746610"].title == '[기자수첩] "전기요금 인상" 누구의 몫인가'  # escaped text, not CDATA
+    assert by_id["746606"].published == "2026-09-20T09:30:00+09:00"  # a GMT pubDate, in KST
+    assert by_id["746597"].title == "[인사] 프라임경제"  # CDATA ending in "]"
+    assert by_id["746588"].published == "2026-09-19T14:01:52+09:00"
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"", "empty page"),  # what /rss/allArticle.xml answers, with HTTP 200
+    (b"   \n", "empty page"),
+    ("<html><body><p>페이지를 찾을 수 없습니다.</p></body></html>".encode(), "not an RSS 2.0 feed"),
+    (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>', "not an RSS 2.0 feed"),
+])
+def test_a_feed_that_is_not_one_is_unrecognised_not_empty(body, why):
+    feed = newsprime.parse_feed("http://www.newsprime.co.kr/rss/allArticle.xml", body, "text/xml")
+    assert (feed.recognised, feed.rate_limited, feed.entries) == (False, False, [])
+    assert any(why in p for p in feed.problems)
+
+
+def test_feed_rate_limit_notice_and_odd_items():
+    limited = newsprime.parse_feed(FEED_URL, page_bytes(SITE, "ratelimit"))
+    assert (limited.recognised, limited.rate_limited) == (False, True)
+    odd = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>A</title><link>/news/article/?no=746700&amp;sec_no=110</link><pubDate>2026-09-21 08:00:00</pubDate></item>
+<item><title>A again</title><link>https://m.newsprime.co.kr/section_view.html?no=746700</link></item>
+<item><title>Event</title><link>https://www.newsprime.co.kr/event/view.html?id=3</link></item>
+</channel></rss>"""
+    feed = newsprime.parse_feed(FEED_URL, odd)
+    assert feed.recognised and [(e.url, e.title, e.published) for e in feed.entries] == [
+        ("https://www.newsprime.co.kr/news/article/?no=746700&sec_no=110", "A", "2026-09-21T08:00:00+09:00")]
+    assert feed.problems == ["an item whose link is not an article: https://www.newsprime.co.kr/event/view.html?id=3"]
+    empty = newsprime.parse_feed(FEED_URL, b'<rss version="2.0"><channel><title>t</title></channel></rss>')
+    assert (empty.recognised, empty.entries) == (True, [])  # a feed with no items is a feed
+
+
+def test_mock_feed_is_the_25_newest_of_all_sections():
+    from dataclasses import replace
+
+    from newswatch.mocksite import newsprime_pages
+    from newswatch.mocksite.content import default_newsprime
+
+    catalogue = default_newsprime()
+    more = [replace(catalogue[1], no=760000 + i, title=f"기사 {i}") for i in range(20)]  # 37 articles in all
+    feed = newsprime.parse_feed("http://127.0.0.1:8801/data/rss/news.xml",
+                                newsprime_pages.rss("http://127.0.0.1:8801", catalogue + more).encode())
+    newest = sorted(catalogue + more, key=lambda a: (a.published, a.no), reverse=True)[:25]
+    assert [(e.source_id, e.title, e.published) for e in feed.entries] == [
+        (str(a.no), a.title, a.published.isoformat()) for a in newest]
+    assert {e.url.split("?")[0] for e in feed.entries} == {"http://127.0.0.1:8801/news/article.html"}

@@ -1,18 +1,19 @@
-"""Helpers every site extractor needs: decoding bytes, cleaning text, reading KST dates."""
+"""Helpers every site extractor needs: decoding bytes, cleaning text, rendering an element as lines."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from functools import lru_cache
 
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from crawler.extract.dates import parse_kst as parse_kst  # re-exported: sites read dates from the kit
 from newswatch.core.article import Article
-from newswatch.core.clock import KST
 
 # Korean pages are UTF-8 or EUC-KR; EUC-KR is decoded as its superset CP949 (w3lib maps it so too).
 FALLBACK_ENCODINGS = ("utf-8", "cp949")
@@ -77,29 +78,6 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)
 
 
-_DATE = re.compile(
-    r"(?P<y>\d{4})\s*[.\-/년]\s*(?P<m>\d{1,2})\s*[.\-/월]\s*(?P<d>\d{1,2})\s*일?"
-    r"(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
-)
-
-
-def parse_kst(text: str | None) -> str | None:
-    """The first date(-time) in ``text``, as ISO 8601 with +09:00; None when there is none or it is invalid."""
-    if not text:
-        return None
-    m = _DATE.search(text)
-    if not m:
-        return None
-    try:
-        dt = datetime(
-            int(m["y"]), int(m["m"]), int(m["d"]),
-            int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0), tzinfo=KST,
-        )
-    except ValueError:
-        return None
-    return dt.isoformat(timespec="seconds")
-
-
 def file_type(name: str) -> str:
     """Lower-case extension of a file name, '' when it has none."""
     base = name.rsplit("/", 1)[-1].strip()
@@ -162,3 +140,46 @@ def text_lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[st
     walk(root)
     lines = [clean_line(line) for line in "".join(parts).split("\n")]
     return lines if keep_blank else [line for line in lines if line]
+
+
+@lru_cache(maxsize=256)
+def css_selector(css: str) -> CSSSelector:
+    """A compiled CSS selector: lxml's ``cssselect()`` translates CSS to XPath on every call, which costs more
+    than running the XPath on a page (page objects ask the same few selectors of every page)."""
+    return CSSSelector(css)
+
+
+def detached_copy(root: lxml_html.HtmlElement, chrome: str) -> lxml_html.HtmlElement:
+    """A copy of ``root`` without the elements matching the CSS ``chrome``: a page object removes widgets from
+    its body without changing the page other fields still read."""
+    copy = lxml_html.fromstring(lxml_html.tostring(root, encoding="unicode"))
+    for element in css_selector(chrome)(copy):
+        if element is not copy:
+            element.drop_tree()
+    return copy
+
+
+def blank_line_paragraphs(root: lxml_html.HtmlElement) -> list[str]:
+    """Paragraphs of a body written with ``<br /><br />`` between them (and blocks): a blank line ends a
+    paragraph, a single ``<br>`` only ends a line within it."""
+    paragraphs, current = [], []
+    for line in text_lines(root, keep_blank=True):
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def first_text(sel: Selector, *queries: str) -> str:
+    """Single-line text of the first element matching one of ``queries`` (tried in order) that has any."""
+    for query in queries:
+        found = sel.css(query)
+        if found:
+            value = clean_line(" ".join(found[0].css("::text").getall()) if "::" not in query else found[0].get())
+            if value:
+                return value
+    return ""

@@ -1,13 +1,20 @@
-"""HTML of the mock Gwangju city hall boards: list and detail pages of the siiru CMS (sites.md Part 2)."""
+"""HTML of the mock Gwangju city hall boards: list and detail pages of the siiru CMS (sites.md Part 2).
+
+The merged city's board (JG_0000000003) answers detail pages in its own skin (sites.md 2.7): an
+``article.board_view`` inside ``main``, a date written "2026. 9. 24. 14:20" after a 등록일 label, photos as
+figures, files in ``div.file_list`` — so crawls exercise the merged-city page object, not the old skin.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
 from newswatch.mocksite.content import MockRelease
 
 BOARDS = {"BD_0000000027": ("www789", "보도자료"), "JG_0000000003": ("jngj22", "전남광주통합특별시청 보도자료")}
+MERGED_BOARDS = {"JG_0000000003"}  # boards of www.jeonnam-gwangju.go.kr, served in its skin
 LIST_SIZE = 10
 
 HEADER = """<div id="skiptoContent"><a href="#content_wrap">본문 바로가기</a></div>
@@ -34,6 +41,8 @@ def file_url(r: MockRelease, n: int, preview: bool = False) -> str:
 
 
 def detail_page(r: MockRelease, newer: MockRelease | None, older: MockRelease | None) -> str:
+    if r.board in MERGED_BOARDS:
+        return merged_detail_page(r, newer, older)
     page_id, board_name = BOARDS[r.board]
     subtitle = ("<p class=\"tc mt10\">" + "<br>".join(_text(s) for s in r.subtitle_lines) + "</p>"
                 if r.subtitle_lines else "")
@@ -99,6 +108,75 @@ def detail_page(r: MockRelease, newer: MockRelease | None, older: MockRelease | 
 </body></html>"""
 
 
+MERGED_HEADER = """<div id="skip"><a href="#contents">본문 바로가기</a></div>
+<header id="header">
+<div class="top_banner"><img src="/home/jngj/images/main/top_slogan.png" alt="압도적 성장 함께 사는 특별시"></div>
+<h1 class="logo"><a href="/main.do">전남광주통합특별시</a></h1>
+<nav id="gnb"><ul><li><a href="#">소식</a></li><li><a href="#">정보공개</a></li><li><a href="#">참여</a></li></ul></nav>
+</header>"""
+MERGED_FOOTER = """<footer id="footer"><p>전남광주통합특별시 임시 홈페이지</p>
+<p>Copyright ⓒ 2026 Jeonnam-Gwangju Special Metropolitan City. All rights reserved.</p></footer>"""
+
+
+def merged_date(when: datetime) -> str:
+    """How the merged skin prints a date: "2026. 9. 24. 14:20" (no zero padding, a dot after the day)."""
+    return f"{when.year}. {when.month}. {when.day}. {when:%H:%M}"
+
+
+def merged_detail_page(r: MockRelease, newer: MockRelease | None, older: MockRelease | None) -> str:
+    """A release in the merged city's skin; previews are filePreView.do?action=H (documents) or I (images)."""
+    page_id, board_name = BOARDS[r.board]
+    figures = "".join(f'<figure class="view_img"><img src="/imageView/{escape(token)}" alt="{escape(caption)}">'
+                      f"<figcaption>{escape(caption)}</figcaption></figure>\n" for token, caption in r.photos)
+    paragraphs = "<br />\n<br />\n".join(_text(p) for p in r.paragraphs + r.contact_lines)
+    files = "".join(
+        f'<li><a href="{file_url(r, n)}" class="file_name">{escape(name)}</a> '
+        f'<a href="{file_url(r, n, True).replace("filePreView.do?", "filePreView.do?action=" + ("I" if name.lower().endswith((".jpg", ".png")) else "H") + "&amp;")}" '
+        f'class="btn_preview" target="_blank" title="새창열림">미리보기</a></li>'
+        for n, (name, _) in enumerate(r.attachments, 1))
+    file_list = (f'<div class="file_list"><p class="tit">첨부파일 <span>{len(r.attachments)}</span></p><ul>{files}</ul></div>'
+                 if r.attachments else "")
+    nav = []
+    for label, other in (("이전글", older), ("다음글", newer)):
+        link = (f'<a href="/boardView.do?pageId={page_id}&amp;boardId={r.board}&amp;seq={other.seq}">{escape(other.title)}</a>'
+                f' <span class="date">{merged_date(other.published)}</span>' if other else "글이 없습니다.")
+        nav.append(f"<li><strong>{label}</strong> {link}</li>")
+    og_url = f"https://www.jeonnam-gwangju.go.kr/boardView.do?pageId={page_id}&amp;boardId={r.board}&amp;seq={r.seq}"
+    return f"""<!DOCTYPE html>
+<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:type" content="article"><meta property="og:site_name" content="전남광주통합특별시">
+<meta property="og:url" content="{og_url}"><meta property="og:title" content="{escape(r.title)}">
+<title>{board_name} | 전남광주통합특별시</title></head>
+<body>
+{MERGED_HEADER}
+<main id="contents">
+<div class="sub_top"><h2>{board_name}</h2>
+<ol class="location"><li>홈</li><li>소식</li><li>{board_name}</li></ol>
+<div class="util"><button type="button" class="btn_print">인쇄</button><button type="button" class="btn_share">공유</button></div></div>
+<article class="board_view">
+<div class="view_head">
+<h3 class="view_title">{escape(r.title)}</h3>
+<ul class="view_info">
+<li><strong>작성자</strong> <span>대변인실</span></li>
+<li><strong>등록일</strong> <span>{merged_date(r.published)}</span></li>
+<li><strong>조회수</strong> <span>{r.seq % 97}</span></li>
+</ul>
+</div>
+<div class="view_cont">
+{figures}{paragraphs}
+</div>
+{file_list}
+<div class="kogl"><img src="/home/jngj/images/common/kogl_type1.png" alt="공공누리 제1유형: 출처표시"> 본 공공저작물은 공공누리 "출처표시" 조건에 따라 이용할 수 있습니다.</div>
+</article>
+<ul class="view_nav">{"".join(nav)}</ul>
+<div class="btn_area"><a href="/boardList.do?pageId={page_id}&amp;boardId={r.board}" class="btn_list">목록</a></div>
+<section class="cardnews"><h2>카드뉴스</h2><a href="#"><img src="/imageView/cardnews0924" alt="카드뉴스: 통합특별시 100일"></a></section>
+<div class="notice_banner"><img src="/upload/co/banner_2026_09.png" alt="알림: 임시 홈페이지 운영 안내"></div>
+</main>
+{MERGED_FOOTER}
+</body></html>"""
+
+
 def list_page(board: str, page: int, rows: list[MockRelease], total: int, record_cnt: int, newest_seqs: set[int]) -> str:
     page_id, board_name = BOARDS[board]
     pages = max(1, -(-total // record_cnt))
@@ -115,7 +193,8 @@ def list_page(board: str, page: int, rows: list[MockRelease], total: int, record
 <div class="file">{file_icon}</div>
 <div class="hit"><span class="blind">조회</span>{r.seq % 97}</div>
 </div>""")
-    return f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{board_name} | 광주광역시청</title></head>
+    site_name = "전남광주통합특별시" if board in MERGED_BOARDS else "광주광역시청"
+    return f"""<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{board_name} | {site_name}</title></head>
 <body>{HEADER}
 <div class="content">
 <form id="boardSearchForm" name="boardSearchForm" method="post" action="/boardList.do">

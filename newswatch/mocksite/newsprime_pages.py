@@ -141,10 +141,32 @@ def not_found_page() -> str:
 <div class="error">요청하신 페이지를 찾을 수 없습니다.</div></body></html>"""
 
 
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
 def rss(base_url: str, articles: list[MockArticle]) -> str:
-    items = "".join(f"""<item><title>{escape(a.title)}</title><link>{base_url}/news/article.html?no={a.no}</link>
-<description>{escape(a.paragraphs[0][:120])}</description><pubDate>{format_datetime(a.published)}</pubDate></item>
-""" for a in articles[:25])
-    return f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>프라임경제 전체기사</title>
-<link>{base_url}/</link><description>프라임경제</description>
+    """``/data/rss/news.xml``: RSS 2.0, the 25 newest articles of all sections, newest first (sites.md 1.9).
+
+    Evidenced: the path, 25 items, all sections, UTF-8. Assumed as in other Korean news CMS feeds ([G], no
+    item sample is public): ``.html`` article links, RFC 822 dates in +0900, CDATA titles and descriptions.
+    """
+    newest = sorted(articles, key=lambda a: (a.published, a.no), reverse=True)[:25]
+    items = "".join(f"""<item>
+<title>{_cdata(a.title)}</title>
+<link>{base_url}/news/article.html?no={a.no}</link>
+<description>{_cdata(a.paragraphs[0][:120])}</description>
+<dc:creator>{escape("・".join(a.reporters))} 기자</dc:creator>
+<guid isPermaLink="true">{base_url}/news/article.html?no={a.no}</guid>
+<pubDate>{format_datetime(a.published)}</pubDate>
+</item>
+""" for a in newest)
+    built = format_datetime(newest[0].published) if newest else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+<title>프라임경제 - 전체기사</title>
+<link>{base_url}</link>
+<description>프라임경제 전체기사</description>
+<language>ko</language>
+<lastBuildDate>{built}</lastBuildDate>
 {items}</channel></rss>"""
