@@ -13,7 +13,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.signals import article_unchanged, crawl_problem, page_validators
+from crawler.signals import article_unchanged, crawl_problem, entry_failed, feed_seen, list_walked, page_validators
 from crawler.spool import Spool, SpoolError
 from newswatch.core.article import Article
 from storage import Store, StoreError, Validators
@@ -34,6 +34,9 @@ class StorePipeline:
         self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the failing store could not take yet
         self.validators: dict[tuple[str, str], Validators] = {}  # saved with their article, in its commit
         self.timeout = 30.0
+        self.walks: list[Any] = []  # lists walked completely: their frontiers move if the crawl does not fail
+        self.feed: list[str] | None = None
+        self.retry_cap = 5
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -42,9 +45,13 @@ class StorePipeline:
             raise NotConfigured("no NEWSWATCH_DB: items go to feeds only")
         pipeline = cls(db_path, crawler)
         pipeline.timeout = crawler.settings.getfloat("NEWSWATCH_STORE_TIMEOUT", 30.0)
+        pipeline.retry_cap = crawler.settings.getint("NEWSWATCH_RETRY_CAP", 5)
         crawler.signals.connect(pipeline.on_problem, signal=crawl_problem)
         crawler.signals.connect(pipeline.on_validators, signal=page_validators)
         crawler.signals.connect(pipeline.on_unchanged, signal=article_unchanged)
+        crawler.signals.connect(pipeline.on_entry_failed, signal=entry_failed)
+        crawler.signals.connect(pipeline.on_list_walked, signal=list_walked)
+        crawler.signals.connect(pipeline.on_feed_seen, signal=feed_seen)
         crawler.signals.connect(pipeline.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(pipeline.on_spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -74,9 +81,10 @@ class StorePipeline:
 
     def _save(self, article: Article) -> None:
         assert self.store is not None and self.crawl_id is not None
+        fetched = self.validators.pop((article.source, article.source_id), Validators())
         try:
-            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
-                                    validators=self.validators.pop((article.source, article.source_id), None))
+            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id, validators=fetched)
+            self.store.clear_retry(article.source, article.source_id)
         except StoreError as exc:
             self._spool(article, exc)
 
@@ -121,8 +129,30 @@ class StorePipeline:
         self.validators[(source, source_id)] = Validators(etag, last_modified)
 
     def on_unchanged(self, source: str, source_id: str) -> None:
+        """A 304: unchanged; its check time is recorded for the re-check schedule."""
         if self.store is not None and self.crawl_id is not None:
             self.store.count_unchanged(self.crawl_id)
+            try:
+                self.store.mark_checked(source, source_id)
+                self.store.clear_retry(source, source_id)
+            except StoreError as exc:  # only the re-check schedule suffers: it is checked again next poll
+                logger.warning("could not record the check of %s: %s", source_id, exc)
+
+    def on_entry_failed(self, source: str, source_id: str, url: str, error: str) -> None:
+        """Retried on later polls; at the cap it is given up, and that is recorded."""
+        if self.store is None or self.crawl_id is None:
+            return
+        try:
+            if self.store.record_fetch_failure(source, source_id, url, error, cap=self.retry_cap):
+                self.on_problem(url, "gave_up", f"not fetched after {self.retry_cap} polls, no longer retried: {error}")
+        except StoreError as exc:
+            self.store_failures.append(f"{exc} (recording a failed fetch of {url})")
+
+    def on_list_walked(self, source: str, walk: Any) -> None:
+        self.walks.append(walk)
+
+    def on_feed_seen(self, source: str, source_ids: list[str]) -> None:
+        self.feed = source_ids
 
     def on_spider_error(self, failure: Any, response: Any, spider: Any) -> None:
         self.on_problem(getattr(response, "url", None), "spider_error", failure.getErrorMessage())
@@ -145,6 +175,8 @@ class StorePipeline:
         self.stats.set_value("newswatch/counts", counts_line(pages, counts["new"], counts["updated"],
                                                              counts["unchanged"], counts["duplicate"], errors))
         try:
+            if status in ("ok", "partial"):
+                self._move_frontiers(spider.name)
             record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
                                              stats=_plain(self.stats.get_stats()), reason=why)
             log = logger.info if status == "ok" else logger.warning
@@ -158,6 +190,16 @@ class StorePipeline:
         finally:
             self.store.close()
             self.store = None
+
+    def _move_frontiers(self, source: str) -> None:
+        """Lists walked completely by a crawl that did not fail: their newest entry is the new frontier."""
+        assert self.store is not None
+        for walk in self.walks:
+            if walk.top is not None:
+                self.store.set_frontier(source, walk.spec.key, walk.spec.label, walk.top.source_id,
+                                        walk.top.published, etag=walk.etag, last_modified=walk.last_modified)
+        if self.feed is not None:
+            self.store.set_feed_seen(source, self.feed)
 
     def _verdict(self, reason: str, pages: int) -> tuple[str, str | None]:
         """(status, why): killed, failed (store faults, nothing fetched), partial (fetch errors), or ok."""

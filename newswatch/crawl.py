@@ -63,6 +63,7 @@ def run_crawl(config: Config, db_path: str | Path, sources: list[str], log_level
 
     settings = scrapy_settings(config.path, db_path, log_level, backfill, log_file, progress)
     settings.set("NEWSWATCH_STORE_TIMEOUT", config.store.timeout, priority="cmdline")
+    settings.set("NEWSWATCH_RETRY_CAP", config.crawler.retry_cap, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = {}
     for name in sources:

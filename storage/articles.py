@@ -55,7 +55,8 @@ class Revision:
 
 @dataclass(frozen=True)
 class Validators:
-    """A page's ETag / Last-Modified when it was fetched, for the next conditional request."""
+    """A fetched page's ETag / Last-Modified (either may be None): kept for the next conditional request, with the
+    time of the fetch, which the re-check schedule counts from."""
 
     etag: str | None = None
     last_modified: str | None = None
@@ -102,7 +103,7 @@ class ArticleStore:
             for url in dict.fromkeys(u for u in (article.canonical_url, article.url, fetched_url) if u):
                 self.conn.execute("INSERT OR IGNORE INTO article_urls (url, article_id, first_seen_at) "
                                   "VALUES (?, ?, ?)", [url, result.article_id, now])
-            if validators is not None:
+            if validators is not None:  # a fetched page: record when (and its validators) for re-checks
                 self._put_validators(article.source, article.source_id, validators, now)
         if crawl_id is not None:
             self.count(crawl_id, result.status)
@@ -206,14 +207,7 @@ class ArticleStore:
             f"WHERE a.source = ? AND a.source_id IN ({marks})", [source, *ids]).fetchall()
         return {r[0]: KnownArticle(r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
-    def save_validators(self, source: str, source_id: str, validators: Validators) -> None:
-        """Validators of a page answered 304 or saved without a new article (its own small commit)."""
-        with self.transaction(f"saving validators of {source_id}"):
-            self._put_validators(source, source_id, validators, iso(self.clock.now()))
-
     def _put_validators(self, source: str, source_id: str, validators: Validators, now: str) -> None:
-        if not validators.etag and not validators.last_modified:
-            return
         self.conn.execute(
             "INSERT INTO validators (source, source_id, etag, last_modified, fetched_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (source, source_id) DO UPDATE SET etag = excluded.etag, "

@@ -26,8 +26,17 @@ Tables
   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff). A deliverer claims a message
   (``claimed_by``, ``claimed_until``: a lease that expires if it dies) in one transaction before sending, so
   concurrent deliverers send it once.
-- ``validators``: per article key, the ETag and Last-Modified of its page when last fetched, for conditional
-  requests (a 304 costs the site almost nothing).
+- ``validators``: per article key, the ETag and Last-Modified of its page and when it was last fetched
+  (``fetched_at``, with a 200 or a 304): conditional requests (a 304 costs the site almost nothing) and the
+  due-based re-checks (an article is re-checked when a re-check age has passed since that time).
+- ``frontier``: per list a crawl walks (a section, a board), ``mark_id`` and ``mark_published``, the newest entry
+  of the last complete walk: everything at or below it has been fetched. A poll pages down to it, not to the
+  first stored article; a failed or interrupted crawl leaves it where it was.
+- ``list_validators``: page 1 of each list's ETag / Last-Modified from its last complete walk (a 304 = no change).
+- ``retries``: list entries whose page could not be fetched, retried directly on later polls; ``gave_up_at`` after
+  the retry cap (recorded as a crawl error).
+- ``feed_seen``: a site feed's items (newsprime's RSS) when every list was last walked completely: a later feed
+  whose items are all stored or seen then, and which reaches back past every frontier, means nothing is new.
 - ``articles.story_id`` and ``story_bands``: near-duplicate articles (a release and its rewrites) share a story,
   whose id is its first article's id; ``story_bands`` holds each article's MinHash LSH band keys with its
   publication day and week (day // 7), so candidates are found by index seeks (see storage.stories).
@@ -39,7 +48,7 @@ import sqlite_utils
 
 from storage.stories import StoryIndex
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -139,7 +148,21 @@ def _v6(db: sqlite_utils.Database) -> None:
                "r.created_at FROM alert_rules r, (SELECT DISTINCT source FROM crawls) s")
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
+def _v7(db: sqlite_utils.Database) -> None:
+    """Polling that never misses: each list's frontier, list-page validators, entries to retry."""
+    db["frontier"].create({"source": str, "list_key": str, "label": str, "mark_id": str, "mark_published": str,
+                           "walked_at": str}, pk=("source", "list_key"))
+    db["list_validators"].create({"source": str, "list_key": str, "etag": str, "last_modified": str,
+                                  "fetched_at": str}, pk=("source", "list_key"))
+    db["retries"].create({"source": str, "source_id": str, "url": str, "attempts": int, "first_failed_at": str,
+                          "last_error": str, "gave_up_at": str}, pk=("source", "source_id"))
+    db["feed_seen"].create({"source": str, "source_id": str}, pk=("source", "source_id"))
+    # every stored article counts as checked when it last changed (or when its validators were last saved)
+    db.execute("INSERT OR IGNORE INTO validators (source, source_id, fetched_at) "
+               "SELECT source, source_id, last_changed_at FROM articles")
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

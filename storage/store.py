@@ -1,8 +1,8 @@
 """The store: the one API over the SQLite file that the pipeline, CLI, scheduler and alerts all use.
 
-``Store`` joins the seams of the store (articles, crawl records, search, stories; the alert ledger in
-storage.alerts) over one connection and one clock, with one public ``transaction``. Reads use the plain sqlite3
-connection; sqlite-utils (which imports numpy, a quarter of a second) is loaded for the first write, so a
+``Store`` joins the seams of the store (articles, crawl records, the polling frontier, search, stories; the alert
+ledger in storage.alerts) over one connection and one clock, with one public ``transaction``. Reads use the plain
+sqlite3 connection; sqlite-utils (which imports numpy, a quarter of a second) is loaded for the first write, so a
 `newswatch search` stays fast.
 """
 
@@ -22,6 +22,7 @@ from newswatch.core.clock import Clock, system_clock
 from newswatch.core.errors import NewswatchError
 from storage.articles import ArticleStore
 from storage.crawls import CrawlLog, CrawlRecord
+from storage.frontier import CrawlFrontier
 from storage.schema import SCHEMA_VERSION, migrate
 from storage.search import SearchIndex
 from storage.stories import StoryIndex
@@ -80,7 +81,7 @@ def explain(exc: sqlite3.Error | OSError, what: str) -> str:
     return f"{what}: {text}"
 
 
-class Store(ArticleStore, CrawlLog, SearchIndex):
+class Store(ArticleStore, CrawlLog, CrawlFrontier, SearchIndex):
     def __init__(self, path: str | os.PathLike[str], *, clock: Clock = system_clock, timeout: float = 30.0,
                  must_exist: bool = False) -> None:
         """Open (or, unless ``must_exist``, create) the store; StoreError in words if it cannot be used."""

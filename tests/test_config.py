@@ -91,10 +91,11 @@ def test_broken_config_gives_a_clear_error(tmp_path, text, message):
     [
         ("[scheduler]\ncrawl_timeout = -1", "scheduler.crawl_timeout: -1.0 is out of range; allowed: more than 0"),
         ("[scheduler]\ncrawl_timeout = 0", "scheduler.crawl_timeout: 0.0 is out of range; allowed: more than 0"),
-        ("[crawler]\noverlap = -1", "crawler.overlap: -1 is out of range; allowed: at least 0 and at most 1000"),
+        ("[crawler]\nmax_catchup_pages = 0", "crawler.max_catchup_pages: 0 is out of range; allowed: at least 1"),
+        ("[crawler]\nretry_cap = -1", "crawler.retry_cap: -1 is out of range; allowed: at least 1 and at most 100"),
         ("[crawler]\ntimeout = 0", "crawler.timeout: 0.0 is out of range; allowed: more than 0"),
         ("[crawler]\nretries = 1000", "crawler.retries: 1000 is out of range; allowed: at least 0 and at most 20"),
-        ("[crawler]\nrecheck_hours = -5", "crawler.recheck_hours: -5.0 is out of range"),
+        ("[crawler]\nrecheck_ages = [1, -5]", "crawler.recheck_ages: hours after publication, each more than 0"),
         ("[crawler]\nconcurrency_per_domain = 0", "crawler.concurrency_per_domain: 0 is out of range"),
         ("[crawler]\nmax_page_bytes = 10", "crawler.max_page_bytes: 10 is out of range; allowed: at least 10000"),
         ("[smtp]\nport = 70000", "smtp.port: 70000 is out of range; allowed: at least 1 and at most 65535"),

@@ -119,43 +119,6 @@ def test_recrawl_publish_and_edit(tmp_path):
         assert [h.title for h in store.search("증설 착공")] == ["광주 AI 데이터센터 증설 착공"]
 
 
-def test_incremental_polls_cost_almost_nothing(tmp_path):
-    """Request counts from the mock server's log: what a poll costs when nothing or one thing changed."""
-    from datetime import datetime, timedelta
-
-    from newswatch.core.clock import KST
-
-    with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
-        recent = datetime.now(KST) - timedelta(hours=1)
-        sites.publish_newsprime(new_newsprime_article(
-            746591, "광주 AI 영재학교 설립 추진", ["[프라임경제] 광주시가 AI 영재학교 설립을 추진한다."], published=recent))
-        first, db = crawl(sites, tmp_path)
-        assert first.returncode == 0, first.stderr[-2000:]
-        sites.clear_log()
-        crawl(sites, tmp_path)
-        no_change = [r.path for r in sites.requests()]
-        # robots.txt of each site, list page 1 of the section and of both boards, and the one recent article,
-        # re-checked within its window with a conditional request that is answered 304
-        assert sorted(no_change) == sorted([
-            "/robots.txt", "/robots.txt", "/news/section_list_all/?sec_no=64&page=1",
-            "/boardList.do?pageId=www789&boardId=BD_0000000027&movePage=1",
-            "/boardList.do?pageId=jngj22&boardId=JG_0000000003&movePage=1",
-            "/news/article.html?no=746591&sec_no=110"])
-        assert [r.status for r in sites.requests() if "746591" in r.path] == [304]
-        sites.clear_log()
-        sites.publish_newsprime(new_newsprime_article(
-            746592, "광주 AI 스타트업 투자 유치", ["[프라임경제] 광주 AI 스타트업이 투자를 유치했다."], published=recent))
-        sites.edit_newsprime(746591, paragraphs=["[프라임경제] 광주시가 AI 영재학교 설립을 추진한다(수정)."])
-        crawl(sites, tmp_path)
-        articles = sorted((r.path, r.status) for r in sites.requests() if "/news/article" in r.path)
-        assert articles == [("/news/article.html?no=746591&sec_no=110", 200),
-                            ("/news/article.html?no=746592&sec_no=110", 200)]
-        assert len(sites.requests()) == 7
-    with Store(db) as store:
-        assert store.article_by_key("newsprime", "746591").revision == 2  # the edit inside the window
-        assert store.article_by_key("newsprime", "746592") is not None
-
-
 def test_a_release_and_its_rewrite_crawled_from_two_sites_are_one_story(tmp_path):
     from datetime import datetime, timedelta
 

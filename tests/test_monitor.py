@@ -81,12 +81,13 @@ def test_new_article_alerts_once_and_edits_or_copies_do_not(tmp_path, smtp_serve
             sites.publish_newsprime(new_newsprime_article(
                 746599, "광주 인공지능 집적단지에 AI 반도체 실증센터 착공",
                 ["[프라임경제] 광주광역시가 인공지능 집적단지에 AI 반도체 실증센터를 착공했다."],
-                published=datetime.now(KST) - timedelta(hours=1)))  # recent: edits are re-checked
+                published=datetime.now(KST) - timedelta(hours=1)))
             wait_for(lambda: smtp_server.messages)
             (message,) = smtp_server.messages
             assert "AI 반도체 실증센터 착공" in message.get_body(("plain",)).get_content()
             crawls_so_far = finished_crawls(db)
-            sites.edit_newsprime(746599, paragraphs=["[프라임경제] 광주광역시가 AI 반도체 실증센터를 착공했다(수정)."])
+            sites.edit_newsprime(746599, title="광주 인공지능 집적단지에 AI 반도체 실증센터 첫 삽",  # the list shows it
+                                 paragraphs=["[프라임경제] 광주광역시가 AI 반도체 실증센터를 착공했다(수정)."])
             wait_for(lambda: finished_crawls(db) >= crawls_so_far + 2, timeout=90)
         finally:
             monitor.stop()

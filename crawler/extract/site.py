@@ -33,6 +33,7 @@ class Site:
     canonical: Callable[[str], tuple[str, str]]  # (source_id, canonical URL) of an article URL; ValueError if not
     lists: Callable[[SourceConfig], list[ListSpec]]  # the lists a crawl walks
     allowed_domains: Callable[[SourceConfig], list[str]]  # the only hosts its spider follows
+    feed: Callable[[SourceConfig], str] | None = None  # a feed of the newest articles of every list, if any
 
     def page_module(self) -> ModuleType:
         """Imported on first use: parsing needs lxml and parsel, which commands like `search` never load."""
@@ -43,3 +44,6 @@ class Site:
 
     def parse_list(self, url: str, body: bytes, content_type: str | None = None) -> ListPage:
         return self.page_module().parse_list(url, body, content_type)
+
+    def parse_feed(self, url: str, body: bytes, content_type: str | None = None) -> ListPage:
+        return self.page_module().parse_feed(url, body, content_type)

@@ -7,8 +7,7 @@ site gets a subclass naming it (``crawler.spiders.sites``), so ``scrapy crawl ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
@@ -22,16 +21,26 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.extract.listing import ListEntry, ListPage
-from crawler.extract.site import ListSpec, Site
-from crawler.signals import article_unchanged, crawl_problem, page_validators
+from crawler.extract.site import Site
+from crawler.signals import (
+    article_unchanged,
+    crawl_problem,
+    entry_failed,
+    feed_seen,
+    list_walked,
+    page_validators,
+)
 from crawler.sites import load_config
+from crawler.spiders.walk import ListWalk
 from newswatch.core.article import Article
-from newswatch.core.clock import system_clock
 from newswatch.core.config import Config, SourceConfig
 from storage import Store, StoreError
-from storage.articles import KnownArticle
 
 logger = logging.getLogger(__name__)
+
+
+def title_changed(entry: ListEntry, stored_title: str) -> bool:
+    return bool(entry.title) and " ".join(entry.title.split()) != " ".join(stored_title.split())
 
 
 def settings_from_config(cfg: Config) -> dict[str, Any]:
@@ -122,27 +131,143 @@ class SiteSpider(scrapy.Spider):
         """The store to consult about stored articles, unless this crawl ignores what is stored."""
         return self.store if self.config.crawler.incremental and not self.backfill else None
 
+    # --- what a poll requests ---------------------------------------------------------------------------
+
     async def start(self) -> Any:
+        """Due re-checks and retries first (they need no list), then the feed or the lists."""
         if self.crawler.stats.get_value("newswatch/status") == "failed":
             return  # the store cannot take this crawl: fetch nothing it could not keep
-        for spec in self.site.lists(self.source_config):
-            yield self.list_request(spec, 1)
+        crawler_cfg = self.config.crawler
+        frontiers = self.store.frontiers(self.name) if self.store is not None else {}
+        self.feed_items: list[str] = []
+        self.walks = {spec.key: ListWalk(spec, frontiers.get(spec.key) if self.lookup else None,
+                                         self.source_config.max_pages, crawler_cfg.max_catchup_pages, self.backfill)
+                      for spec in self.site.lists(self.source_config)}
+        if self.lookup is not None:
+            for due in self.lookup.due_rechecks(self.name, crawler_cfg.recheck_ages):
+                self.crawler.stats.inc_value("newswatch/rechecks_due")
+                if request := self.article_request(due.url, due.source_id, due.etag, due.last_modified):
+                    yield request
+            for entry in self.lookup.retries(self.name):
+                self.crawler.stats.inc_value("newswatch/retries")
+                if request := self.article_request(entry.url, entry.source_id):
+                    yield request
+        if self.lookup is not None and self.site.feed is not None and all(w.frontier for w in self.walks.values()):
+            yield scrapy.Request(self.site.feed(self.source_config), callback=self.parse_feed,
+                                 errback=self.on_feed_error, dont_filter=True)
+            return
+        for walk in self.walks.values():
+            yield self.list_request(walk, 1)
 
-    def list_request(self, spec: ListSpec, page: int) -> scrapy.Request:
-        return scrapy.Request(spec.page_url(page), callback=self.parse_list, errback=self.on_error,
-                              cb_kwargs={"spec": spec, "page": page})
+    def list_request(self, walk: ListWalk, page: int) -> scrapy.Request:
+        """A list page; page 1 of a list with a frontier is conditional on its validators (304 = no change)."""
+        headers, meta = {}, {}
+        if page == 1 and walk.frontier is not None and self.lookup is not None:
+            etag, last_modified = self.lookup.list_validators(self.name, walk.spec.key)
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(walk.spec.page_url(page), callback=self.parse_list, errback=self.on_error,
+                              headers=headers, meta=meta, dont_filter=True, cb_kwargs={"walk": walk, "page": page})
 
-    def parse_list(self, response: Response, spec: ListSpec, page: int) -> Iterator[scrapy.Request]:
+    def article_request(self, url: str, source_id: str, etag: str | None = None,
+                        last_modified: str | None = None) -> scrapy.Request | None:
+        """One request per article per crawl, however many lists link it; conditional if we hold validators."""
+        if source_id in self.requested_ids:
+            return None
+        self.requested_ids.add(source_id)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_article_error, headers=headers,
+                              meta={"source_id": source_id, "handle_httpstatus_list": [304]})
+
+    # --- the feed: one request that can tell nothing is new ----------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """Nothing is new if every feed item is stored or was seen at the last complete walk, and the feed reaches
+        back past every list's frontier; then no list is walked. Otherwise every list is walked as usual."""
+        feed = self.site.parse_feed(response.url, response.body, content_type(response))
+        if not feed.recognised or not feed.entries:
+            self.report(response.url, "unrecognised_feed", "; ".join(feed.problems) or "an empty feed")
+            yield from (self.list_request(walk, 1) for walk in self.walks.values())
+            return
+        assert self.lookup is not None
+        self.feed_items = [e.source_id for e in feed.entries]
+        known = self.lookup.known(self.name, self.feed_items)
+        for entry in feed.entries:  # a stored article whose title changed: re-check it
+            stored = known.get(entry.source_id)
+            if stored is None or not title_changed(entry, stored.title):
+                continue
+            if request := self.article_request(entry.url, entry.source_id, stored.etag, stored.last_modified):
+                yield request
+        seen = self.lookup.feed_seen(self.name)
+        oldest = min((e.published or "" for e in feed.entries), default="")
+        marks = [w.frontier.mark_published or "" for w in self.walks.values() if w.frontier is not None]
+        covered = bool(oldest) and all(m and oldest[:19] <= m[:19] for m in marks)
+        if covered and all(e.source_id in known or e.source_id in seen for e in feed.entries):
+            self.crawler.stats.set_value("newswatch/feed_says_unchanged", True)
+            return
+        for walk in self.walks.values():
+            yield self.list_request(walk, 1)
+
+    def on_feed_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.on_error(failure)
+        for walk in self.walks.values():
+            yield self.list_request(walk, 1)
+
+    # --- list pages -------------------------------------------------------------------------------------
+
+    def parse_list(self, response: Response, walk: ListWalk, page: int) -> Iterator[scrapy.Request]:
+        if response.status == 304:  # page 1 unchanged since the last complete walk: nothing new on this list
+            self.crawler.stats.inc_value("newswatch/lists_unchanged")
+            return
         listing = self.site.parse_list(response.url, response.body, content_type(response))
         if listing.rate_limited:
             # The site answers 200 with a notice; back off for the rest of this crawl instead of insisting.
             self.report(response.url, "rate_limited", "list page answered with the rate-limit notice")
             return
-        yield from self.follow_list(response, listing, page, self.source_config.max_pages,
-                                    lambda: self.list_request(spec, page + 1))
+        if not listing.recognised:
+            self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
+            return
+        if page == 1:
+            walk.etag, walk.last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        yield from self.follow_entries(listing)
+        if walk.after_page(page, listing):
+            yield self.list_request(walk, page + 1)
+        elif walk.complete:
+            if walk.gap:
+                self.report(response.url, "frontier_gap",
+                            f"{walk.spec.label}: the last complete walk's newest article was not reached within "
+                            f"{page} pages; older articles in between may be missing (newswatch crawl --backfill)")
+            self.crawler.signals.send_catch_log(list_walked, source=self.name, walk=walk)
+            if self.feed_items and all(w.complete for w in self.walks.values()):
+                self.crawler.signals.send_catch_log(feed_seen, source=self.name, source_ids=self.feed_items)
 
-    def pages_to_walk(self, configured: int) -> int:
-        return self.backfill or configured
+    def follow_entries(self, listing: ListPage) -> Iterator[scrapy.Request]:
+        """Fetch what is not stored, stored articles whose list title changed, and everything on a backfill."""
+        if self.lookup is None:
+            for entry in listing.entries:
+                if request := self.article_request(entry.url, entry.source_id):
+                    yield request
+            return
+        ids = [e.source_id for e in listing.entries]
+        known = self.lookup.known(self.name, ids)
+        given_up = self.lookup.given_up(self.name, ids)
+        for entry in listing.entries:
+            stored = known.get(entry.source_id)
+            if stored is None and entry.source_id in given_up:
+                continue  # failed past the retry cap: recorded, not fetched on every poll
+            if stored is not None and not title_changed(entry, stored.title):
+                self.crawler.stats.inc_value("newswatch/skipped_known")
+                continue
+            etag, last_modified = (stored.etag, stored.last_modified) if stored else (None, None)
+            if request := self.article_request(entry.url, entry.source_id, etag, last_modified):
+                yield request
 
     def report(self, url: str | None, kind: str, message: str) -> None:
         """Record a failure in the crawl record (through the store pipeline) and the log."""
@@ -154,49 +279,14 @@ class SiteSpider(scrapy.Spider):
         if found is not None:
             self.report(failure.request.url, *found)
 
-    def article_request(self, url: str, source_id: str, known: KnownArticle | None = None) -> scrapy.Request | None:
-        """One request per article per crawl, however many lists link it; conditional if we hold validators."""
-        if source_id in self.requested_ids:
-            return None
-        self.requested_ids.add(source_id)
-        headers = {}
-        if known is not None and known.etag:
-            headers["If-None-Match"] = known.etag
-        if known is not None and known.last_modified:
-            headers["If-Modified-Since"] = known.last_modified
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, headers=headers,
-                              meta={"source_id": source_id, "handle_httpstatus_list": [304]})
-
-    def needs_fetch(self, known: KnownArticle | None, entry: ListEntry) -> bool:
-        """A stored article is fetched again only if the list shows a change or it is recent enough to be edited."""
-        if known is None:
-            return True
-        if entry.title and " ".join(entry.title.split()) != " ".join(known.title.split()):
-            return True
-        if known.published_at:
-            age = system_clock.now() - datetime.fromisoformat(known.published_at)
-            return age <= timedelta(hours=self.config.crawler.recheck_hours)
-        return True
-    def follow_list(self, response: Response, listing: ListPage, page: int, max_pages: int,
-                    next_page: Callable[[], scrapy.Request]) -> Iterator[scrapy.Request]:
-        """Each article of a list page once, then the next list page while there are pages and entries."""
-        if not listing.recognised:
-            self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
-            return
-        known = self.lookup.known(self.name, [e.source_id for e in listing.entries]) if self.lookup else {}
-        for entry in listing.entries:
-            if not self.needs_fetch(known.get(entry.source_id), entry):
-                self.crawler.stats.inc_value("newswatch/skipped_known")
-                continue
-            request = self.article_request(entry.url, entry.source_id, known.get(entry.source_id))
-            if request is not None:
-                yield request
-        max_pages = self.pages_to_walk(max_pages)
-        last = max_pages if listing.total_pages is None else min(max_pages, listing.total_pages)
-        # Lists are newest first: once a page shows stored articles, the pages after it hold only older ones.
-        reached_stored = len([e for e in listing.entries if e.source_id in known]) > self.config.crawler.overlap
-        if listing.entries and page < last and not reached_stored:
-            yield next_page()
+    def on_article_error(self, failure: Failure) -> None:
+        """An article page that could not be fetched: recorded, and retried on later polls up to the cap."""
+        found = classify_failure(failure)
+        if found is None:
+            return  # robots.txt or offsite: a rule obeyed
+        self.report(failure.request.url, *found)
+        self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=failure.request.meta["source_id"],
+                                            url=failure.request.url, error=f"{found[0]}: {found[1]}")
 
     def parse_article(self, response: Response) -> Iterator[Article]:
         source_id = response.meta.get("source_id")
@@ -207,9 +297,14 @@ class SiteSpider(scrapy.Spider):
             article = self.site.extract(response.url, response.body, content_type(response))
         except ValueError as exc:
             self.report(response.url, "unrecognised", str(exc))
+            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
+                                                url=response.url, error=f"unrecognised: {exc}")
             return
         if not article.recognised:
-            self.report(response.url, "unrecognised", "; ".join(article.problems) or "not an article page")
+            why = "; ".join(article.problems) or "not an article page"
+            self.report(response.url, "unrecognised", why)
+            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
+                                                url=response.url, error=f"unrecognised: {why}")
             return
         self.crawler.signals.send_catch_log(
             page_validators, source=self.name, source_id=article.source_id,

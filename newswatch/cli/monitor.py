@@ -65,4 +65,27 @@ def status(args: argparse.Namespace, config: Config) -> int:
             else:
                 print("  last run:  never")
             print(f"  next run:  {'running now' if running else upcoming.isoformat(timespec='seconds')}")
+            print_polling(store, config, source)
     return 0
+
+
+def print_polling(store, config: Config, source: str) -> None:  # type: ignore[no-untyped-def]
+    """Each list's frontier (how far it has been walked completely) and the re-checks coming due."""
+    from crawler.sites import site
+
+    frontiers = store.frontiers(source)
+    for spec in site(source).lists(config.sources[source]):
+        mark = frontiers.get(spec.key)
+        where = (f"down to {mark.mark_id} ({mark.mark_published or 'undated'}), walked {mark.walked_at}"
+                 if mark else "not walked completely yet")
+        print(f"  list {spec.label}: {where}")
+    upcoming = store.upcoming_rechecks(source, config.crawler.recheck_ages)
+    if upcoming:
+        first = ", ".join(f"{source_id} at {when}" for when, source_id in upcoming[:3])
+        print(f"  re-checks: {len(upcoming)} article(s) have re-checks ahead; next: {first}")
+    else:
+        print("  re-checks: none ahead")
+    retries = store.retries(source)
+    if retries:
+        print(f"  retries:   {len(retries)} article(s) to fetch again: "
+              + ", ".join(f"{r.source_id} ({r.attempts}×: {r.last_error})" for r in retries[:3]))

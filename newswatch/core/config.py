@@ -90,9 +90,10 @@ class CrawlerConfig:
     retry_backoff: float = bounded(1.0, 0, 3600)  # seconds before the first retry, doubled for each further one
     max_page_bytes: int = bounded(5_000_000, 10_000, 1_000_000_000)
     obey_robots: bool = True
-    incremental: bool = True  # stop paging at stored articles; skip unchanged stored pages; conditional requests
-    recheck_hours: float = bounded(48.0, 0, 24 * 365)  # stored articles this recent are re-fetched (edits then)
-    overlap: int = bounded(0, 0, 1000)  # stored articles a list page may show before paging stops
+    incremental: bool = True  # page each list to its frontier, re-check stored articles when due, use feeds
+    recheck_ages: list[float] = field(default_factory=lambda: [1.0, 3.0, 12.0, 36.0])  # hours after publication
+    max_catchup_pages: int = bounded(50, 1, 10_000)  # list pages a poll walks at most to reach its frontier
+    retry_cap: int = bounded(5, 1, 100)  # polls that retry a list entry whose page failed before giving it up
     autothrottle: bool = True
 
     def resolved_user_agent(self) -> str:
@@ -222,8 +223,13 @@ def _check_type(value: Any, default: Any, key: str) -> Any:
     elif isinstance(default, list):
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        if default and not all(isinstance(v, type(default[0])) and not isinstance(v, bool) for v in value):
-            raise ConfigError(f"{key}: expected a list of {type(default[0]).__name__}, got {value!r}")
+        kind = type(default[0]) if default else None
+        accepted = (int, float) if kind is float else kind
+        if kind and not all(isinstance(v, accepted) and not isinstance(v, bool) for v in value):
+            what = "numbers" if kind is float else kind.__name__
+            raise ConfigError(f"{key}: expected a list of {what}, got {value!r}")
+        if kind is float:
+            value = [float(v) for v in value]
     return value
 
 
@@ -252,6 +258,9 @@ def _build_sources(data: Any, tables: Mapping[str, type[SourceConfig]]) -> dict[
 def _validate(cfg: Config) -> None:
     _validate_timezone(cfg.scheduler.timezone)
     parse_schedule(cfg.scheduler.outbox_interval, "scheduler.outbox_interval", cfg.scheduler.timezone)
+    if any(not 0 < age <= 24 * 365 for age in cfg.crawler.recheck_ages):
+        raise ConfigError(f"crawler.recheck_ages: hours after publication, each more than 0 and at most 8760, "
+                          f"got {cfg.crawler.recheck_ages!r}")
     for name, source in cfg.sources.items():
         parse_schedule(source.schedule, f"sources.{name}.schedule", cfg.scheduler.timezone)
         for key, url in source.base_urls(f"sources.{name}"):

@@ -39,6 +39,7 @@ class MockArticle:
     photo_style: str = "table"  # "table" | "div"
     charset: str = "utf-8"  # "euc-kr": declared; "cp949-undeclared": no charset anywhere
     edited: datetime | None = None
+    show_date: bool = True  # False: the article page shows no date (the list still does)
 
 
 @dataclass

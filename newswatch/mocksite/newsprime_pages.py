@@ -64,8 +64,8 @@ def article_page(a: MockArticle, meta_charset: str | None) -> str:
 <ul class="util"><li><a href="#">프린트</a></li><li><a href="#">메일</a></li><li><a href="#">스크랩</a></li>
 <li>글자크기</li><li><a href="#">크게</a></li><li><a href="#">작게</a></li></ul>
 <div class="viewsubject"><h2 class="title">{escape(a.title)}</h2>{subtitle}</div>
-<div class="arvdate"><a href="/news/section_list_writer.html?name={escape(names)}"><span>{escape(names)}</span></a> | {emails} |
-{a.published.strftime("%Y.%m.%d %H:%M:%S")}</div>
+<div class="arvdate"><a href="/news/section_list_writer.html?name={escape(names)}"><span>{escape(names)}</span></a> | {emails}
+{"| " + a.published.strftime("%Y.%m.%d %H:%M:%S") if a.show_date else ""}</div>
 <div id="news_body_area" class="smartOutput">
 {_body(a)}</div>
 <ul class="util2"><li>이 기사를 공유해보세요</li><li><a href="#" class="facebook">facebook</a></li>

@@ -185,7 +185,7 @@ class _Newsprime(_Site):
         a = self.articles.get(no)
         if a is None:
             return _html(npp.not_found_page(), 404)
-        delay = self.owner.slow_seconds if no == SLOW_NO else 0.0
+        delay = self.owner.slow_seconds if no == SLOW_NO else self.owner.article_delay
         if a.charset == "euc-kr":
             reply = Reply(200, npp.article_page(a, "euc-kr").encode("cp949"), "text/html; charset=euc-kr")
         elif a.charset == "cp949-undeclared":
@@ -223,20 +223,26 @@ class _Gwangju(_Site):
             page_id = _q(query, "pageId")
             if board not in gp.BOARDS or (page_id and page_id != gp.BOARDS[board][0]):
                 return Reply(302, b"", headers={"Location": "/siiru.do"})
-            return self.board_list(board, query) if path == "/boardList.do" else self.detail(board, query, headers)
+            if path == "/boardList.do":
+                return self.board_list(board, query, headers)
+            return self.detail(board, query, headers)
         if path == "/fileDownload.do":
             return self.download(query)
         if path.startswith("/imageView/"):
             return Reply(200, gp.TINY_PNG, "image/png")
         return _html(gp.error_page("요청하신 페이지를 찾을 수 없습니다."), 404)
 
-    def board_list(self, board: str, query: dict[str, list[str]]) -> Reply:
+    def board_list(self, board: str, query: dict[str, list[str]], headers: dict[str, str]) -> Reply:
         page = max(1, int(_q(query, "movePage") or 1))
         size = int(_q(query, "recordCnt") or gp.LIST_SIZE) or gp.LIST_SIZE
         releases = self.board(board)
         newest = {r.seq for r in releases[:3]}
         rows = releases[(page - 1) * size : page * size]
-        return _html(gp.list_page(board, page, rows, len(releases), size, newest))
+        reply = _html(gp.list_page(board, page, rows, len(releases), size, newest))
+        if not rows:
+            return reply
+        changed = max(r.edited or r.published for r in releases)
+        return self.conditional(reply, changed, headers)  # list pages answer conditional requests too
 
     def detail(self, board: str, query: dict[str, list[str]], headers: dict[str, str]) -> Reply:
         seq_text = _q(query, "seq") or _q(query, "searchSn")
@@ -266,7 +272,8 @@ def _handler(site: _Site) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
             with site.owner.lock:
-                reply = site.route(parts.path, parse_qs(parts.query, keep_blank_values=True), headers)
+                reply = site.owner.injected_fault(site.name, self.path) or site.route(
+                    parts.path, parse_qs(parts.query, keep_blank_values=True), headers)
                 site.owner.log.append(LoggedRequest(site.name, self.command, self.path, reply.status, headers,
                                                     time.time()))
             if reply.delay:
@@ -307,6 +314,8 @@ class MockSites:
         self.require_user_agent = require_user_agent
         self.faulty_links = faulty_links  # the 404 / 500 / robots / offsite rows on the first list page
         self.hostile_links = hostile_links  # a redirect loop and a gzip bomb on the first list page
+        self.article_delay = 0.0  # seconds every article page takes (to interrupt a crawl halfway)
+        self._faults: list[list] = []
         self._newsprime = _Newsprime(self, newsprime if newsprime is not None else default_newsprime())
         self._gwangju = _Gwangju(self, gwangju if gwangju is not None else default_gwangju())
         self._ports = (newsprime_port, gwangju_port)
@@ -334,6 +343,18 @@ class MockSites:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def fail_next(self, site: str, path_part: str, times: int = 1, status: int = 500) -> None:
+        """The next ``times`` requests to ``site`` whose path contains ``path_part`` answer ``status``."""
+        with self.lock:
+            self._faults.append([site, path_part, times, status])
+
+    def injected_fault(self, site: str, path: str) -> Reply | None:
+        for fault in self._faults:
+            if fault[0] == site and fault[1] in path and fault[2] > 0:
+                fault[2] -= 1
+                return _html("<html><body>Internal Server Error (injected)</body></html>", fault[3])
+        return None
 
     def publish_newsprime(self, article: MockArticle) -> None:
         with self.lock:

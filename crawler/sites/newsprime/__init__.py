@@ -19,11 +19,16 @@ def allowed_domains(cfg: NewsprimeConfig) -> list[str]:
     return ["newsprime.co.kr"] if host.endswith("newsprime.co.kr") else [host]
 
 
+def feed(cfg: NewsprimeConfig) -> str:
+    """The RSS of the 25 newest articles of all sections (sites.md 1.1): one request tells whether anything is new."""
+    return f"{cfg.base_url.rstrip('/')}/data/rss/news.xml"
+
+
 def owns(url: str) -> bool:
     return article_no(url) is not None
 
 
 SITE = Site(
     name="newsprime", label="프라임경제", config=NewsprimeConfig, pages="crawler.sites.newsprime.pages",
-    owns=owns, canonical=canonical, lists=lists, allowed_domains=allowed_domains,
+    owns=owns, canonical=canonical, lists=lists, allowed_domains=allowed_domains, feed=feed,
 )
