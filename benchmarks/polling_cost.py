@@ -1,8 +1,9 @@
 """Polling cost against a busy mock site: requests per poll, counted from the mock server's log (issue 9).
 
 newsprime's mock carries 1,500 articles published over 15 days (100 a day, every 14.4 minutes, all in section
-64; three more come due for a re-check while the polls run) and the Gwangju boards 300 releases (20 a day). After a first crawl (max_pages 3) and one poll that finds the
-lists' frontiers, each measured poll runs `newswatch crawl` in a child process, as the daemon does:
+64; three more come due for a re-check while the polls run) and the Gwangju boards 300 releases (20 a day).
+After a first crawl (max_pages 3) and one poll that finds the lists' frontiers, each measured poll runs
+`newswatch crawl` in a child process, as the daemon does:
 - no-change polls (nothing published since the last poll);
 - polls after k new articles on newsprime (k = 1, 3, 10) and one new release on each board.
 The claim: ≤ 3 requests per source when nothing changed (robots.txt included), and ≤ 3 + k + the re-checks due
