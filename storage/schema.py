@@ -44,9 +44,12 @@ Tables
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from storage.stories import StoryIndex
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 7
 

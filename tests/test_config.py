@@ -123,3 +123,13 @@ def test_missing_explicit_file_and_non_utf8_file(tmp_path):
     path.write_bytes("[store]\npath = '광주'".encode("cp949"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(path)
+
+
+def test_schedules_are_checked_in_shape_on_load_and_in_full_by_the_commands_that_schedule(tmp_path):
+    shape = write(tmp_path, "[alerts]\ndigest_schedule = 'cron:0 8 * *'\n", "shape.toml")
+    with pytest.raises(ConfigError, match=r"alerts.digest_schedule: bad cron expression '0 8 \* \*'"):
+        load_config(shape)
+    deep = write(tmp_path, "[sources.newsprime]\nschedule = 'cron:61 * * * *'\n", "deep.toml")
+    config = load_config(deep)  # search and stats need no schedules: they do not load APScheduler
+    with pytest.raises(ConfigError, match=r"deep.toml: sources.newsprime.schedule: bad cron expression '61"):
+        config.check_schedules()

@@ -112,7 +112,7 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
     temp = path.with_suffix(".toml.tmp")
     temp.write_text(tomlkit.dumps(document), encoding="utf-8")
     try:
-        load_config(temp)
+        load_config(temp).check_schedules()
     except ConfigError as exc:
         temp.unlink()
         raise ConfigError(f"not saved: {exc}") from None

@@ -24,6 +24,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from newswatch.alerts.service import AlertService
     from newswatch.monitor.daemon import Monitor
 
+    config.check_schedules()
     os.environ["TZ"] = config.scheduler.timezone  # every line, ours and the crawls', in the scheduler's zone
     time.tzset()
     logging.basicConfig(level=args.log_level or "INFO", stream=sys.stderr, datefmt="%Y-%m-%d %H:%M:%S%z",
@@ -47,6 +48,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
     from newswatch.monitor.daemon import next_run, source_schedule
     from newswatch.monitor.locks import CrawlLock
 
+    config.check_schedules()
     now = system_clock.now()
     db = db_path(args, config)
     with open_store(args, config) as store:

@@ -60,7 +60,15 @@ class Schedule:
         return CronTrigger.from_crontab(self.cron, timezone=timezone)
 
 
-def parse_schedule(text: str, key: str = "schedule", timezone: str = "Asia/Seoul") -> Schedule:
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?#L]+$")
+
+
+def parse_schedule(text: str, key: str = "schedule", timezone: str = "Asia/Seoul", *, deep: bool = True) -> Schedule:
+    """A schedule, checked in full by APScheduler (``deep``) or only in its shape (five crontab fields).
+
+    The config loader checks shapes, so commands that never schedule (search, stats) do not import APScheduler
+    (a tenth of a second); the commands that schedule (run, status, alerts) check every schedule in full.
+    """
     kind, _, value = text.partition(":")
     kind, value = kind.strip(), value.strip()
     if kind == "interval":
@@ -71,10 +79,14 @@ def parse_schedule(text: str, key: str = "schedule", timezone: str = "Asia/Seoul
         return Schedule("interval", seconds=int(number) * _UNITS[unit])
     if kind == "cron":
         schedule = Schedule("cron", cron=value)
-        try:
-            schedule.trigger(timezone)
-        except (ValueError, KeyError) as exc:
-            raise ConfigError(f"{key}: bad cron expression {value!r}: {exc}") from None
+        fields_ = value.split()
+        if len(fields_) != 5 or not all(_CRON_FIELD.match(f) for f in fields_):
+            raise ConfigError(f"{key}: bad cron expression {value!r}: expected five crontab fields (cron:0 8 * * *)")
+        if deep:
+            try:
+                schedule.trigger(timezone)
+            except (ValueError, KeyError) as exc:
+                raise ConfigError(f"{key}: bad cron expression {value!r}: {exc}") from None
         return schedule
     raise ConfigError(f"{key}: expected 'interval:<n><s|m|h|d>' or 'cron:<5 crontab fields>', got {text!r}")
 
@@ -179,6 +191,23 @@ class Config:
 
     def source_names(self) -> list[str]:
         return list(self.sources)
+
+    def schedules(self) -> list[tuple[str, str]]:
+        """(config key, schedule) of every schedule in the config."""
+        found = [("scheduler.outbox_interval", self.scheduler.outbox_interval),
+                 ("alerts.digest_schedule", self.alerts.digest_schedule)]
+        found += [(f"sources.{name}.schedule", source.schedule) for name, source in self.sources.items()]
+        found += [(f"alerts.rules[{i}].schedule", r.schedule) for i, r in enumerate(self.alerts.rules) if r.schedule]
+        return found
+
+    def check_schedules(self) -> None:
+        """Every schedule checked in full (APScheduler): for the commands that schedule."""
+        where = f"{self.path}: " if self.path else ""
+        for key, text in self.schedules():
+            try:
+                parse_schedule(text, key, self.scheduler.timezone)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}{exc}") from None
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -289,7 +318,6 @@ def _validate_unsubscribe(targets: list[str], key: str) -> None:
 def _validate_alerts(cfg: Config) -> None:
     if cfg.smtp.security not in ("starttls", "ssl", "none"):
         raise ConfigError(f"smtp.security: expected starttls, ssl or none, got {cfg.smtp.security!r}")
-    parse_schedule(cfg.alerts.digest_schedule, "alerts.digest_schedule", cfg.scheduler.timezone)
     _validate_unsubscribe(cfg.alerts.unsubscribe, "alerts.unsubscribe")
     names: set[str] = set()
     for i, rule in enumerate(cfg.alerts.rules):
@@ -310,8 +338,6 @@ def _validate_alerts(cfg: Config) -> None:
         for address in rule.recipients:
             if not _ADDRESS.match(address):
                 raise ConfigError(f"{key}.recipients: not a plain e-mail address: {address!r}")
-        if rule.schedule:
-            parse_schedule(rule.schedule, f"{key}.schedule", cfg.scheduler.timezone)
         if rule.query and rule.topic:
             raise ConfigError(f"{key}: a rule has a query or a topic, not both (rule {rule.name!r})")
         if rule.query:
