@@ -286,12 +286,12 @@ def _build_sources(data: Any, tables: Mapping[str, type[SourceConfig]]) -> dict[
 
 def _validate(cfg: Config) -> None:
     _validate_timezone(cfg.scheduler.timezone)
-    parse_schedule(cfg.scheduler.outbox_interval, "scheduler.outbox_interval", cfg.scheduler.timezone)
+    for key, text in cfg.schedules():
+        parse_schedule(text, key, cfg.scheduler.timezone, deep=False)
     if any(not 0 < age <= 24 * 365 for age in cfg.crawler.recheck_ages):
         raise ConfigError(f"crawler.recheck_ages: hours after publication, each more than 0 and at most 8760, "
                           f"got {cfg.crawler.recheck_ages!r}")
     for name, source in cfg.sources.items():
-        parse_schedule(source.schedule, f"sources.{name}.schedule", cfg.scheduler.timezone)
         for key, url in source.base_urls(f"sources.{name}"):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
