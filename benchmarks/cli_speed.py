@@ -3,10 +3,10 @@
 1. `newswatch --help` and `newswatch search QUERY --db STORE` on a store of 100,000 synthetic articles (built by
    benchmarks/search_1m.py's generator), beside the sqlite3 shell running the same FTS query on the same store:
    wall time per run (median and best of N), and CPU (user + sys) per run.
-2. Crawl CPU: `newswatch crawl` of the mock sites (a 600-article newsprime catalogue and the Gwangju boards, every
-   list page up to max_pages and every article) beside a bare Scrapy crawl of exactly the same URLs (the mock
-   server's log of the first crawl) that parses nothing and stores nothing, in the same run: CPU seconds of each
-   child process and the ratio.
+2. Crawl CPU: `newswatch crawl` of the mock sites (a 600-article newsprime catalogue of varied synthetic Korean
+   text and the Gwangju boards, every list page up to max_pages and every article) beside a bare Scrapy crawl
+   of exactly the same URLs (the mock server's log of the first crawl) that parses nothing and stores nothing,
+   in the same run: CPU seconds of each child process and the ratio.
 
     .venv/bin/python benchmarks/cli_speed.py [--store bench-data/cli_100k.db] [--runs 15]
 """
@@ -97,8 +97,15 @@ def cli(store: Path, runs: int) -> None:
 
 
 def crawl_cpu() -> None:
+    import random
+
+    from story_insert import sentence, vocabulary  # the story benchmark's Korean-like text generator
+
+    rng = random.Random(20261127)
+    words = vocabulary(rng)
     now = datetime.now(KST)
-    catalogue = [MockArticle(720000 + i, f"광주 지역 소식 {i}", [f"[프라임경제] {i}번째 기사 본문. 내용 {i * 13}."] * 4,
+    catalogue = [MockArticle(720000 + i, sentence(rng, words)[:40],
+                             ["[프라임경제] " + " ".join(sentence(rng, words) for _ in range(3)) for _ in range(5)],
                              now - timedelta(minutes=15 * (600 - i)), section=110 + i % 8) for i in range(600)]
     work = Path(tempfile.mkdtemp(prefix="newswatch-cpu-"))
     with MockSites(newsprime=catalogue, faulty_links=False, slow_seconds=0.1) as sites:

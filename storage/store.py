@@ -97,6 +97,9 @@ class Store(ArticleStore, CrawlLog, CrawlFrontier, SearchIndex):
             self.conn.execute("PRAGMA foreign_keys = ON")
             if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self.conn.execute("PRAGMA journal_mode = WAL")
+            # WAL with NORMAL: a crashed process loses no commit; a power cut may lose the last few, in order (an
+            # article's commit before the frontier that counts on it), and the next poll fetches them again.
+            self.conn.execute("PRAGMA synchronous = NORMAL")
             if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 migrate(self.db)
             self.stories = StoryIndex(self.conn)

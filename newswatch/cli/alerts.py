@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from newswatch.cli.common import db_path, open_store
-from newswatch.core.config import SHIPPED_TOPIC, Config, ConfigError, RuleConfig
+from newswatch.core.config import Config, ConfigError, shipped_rule
 from newswatch.core.errors import UsageError
 
 
@@ -90,11 +90,11 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
     else:
         if any(r.get("name") == args.rule for r in rules):
             raise UsageError(f"a rule named {args.rule!r} exists already in {path}")
-        shipped = RuleConfig()
+        shipped = shipped_rule()
         if not rules and args.rule != shipped.name:
             # The shipped rule exists only while the file names no rules: write it down so adding one keeps it.
             kept_rule = tomlkit.table()
-            kept_rule["name"], kept_rule["recipients"] = shipped.name, []
+            kept_rule["name"], kept_rule["label"], kept_rule["recipients"] = shipped.name, shipped.label, []
             rules.append(kept_rule)
             notes.append(f"kept the shipped rule {shipped.name!r} (no recipients) beside it")
         rule = tomlkit.table()
@@ -104,7 +104,7 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
         elif args.topic:
             rule["topic"] = args.topic
         else:
-            notes.append(f"it uses the shipped topic {shipped.topic or SHIPPED_TOPIC!r}")
+            notes.append(f"it uses the shipped topic {shipped.topic!r}")
         rule["recipients"], rule["mode"] = args.to, args.mode
         if args.source:
             rule["source"] = args.source

@@ -171,12 +171,17 @@ class RuleConfig:
     unsubscribe: list[str] = field(default_factory=list)  # List-Unsubscribe: mailto:ADDRESS or an http(s) URL
 
 
+def shipped_rule() -> RuleConfig:
+    """The rule that exists while the config names none: the shipped topic, no recipients (so nothing is sent)."""
+    return RuleConfig(name="gwangju-ai", topic=SHIPPED_TOPIC, label="광주 AI")
+
+
 @dataclass
 class AlertsConfig:
     digest_schedule: str = "cron:0 8 * * *"
     grace: float = bounded(30.0, 0, 3600)  # seconds alerts wait after a crawl for others to finish (one email)
     unsubscribe: list[str] = field(default_factory=list)  # default List-Unsubscribe of rules without their own
-    rules: list[RuleConfig] = tables(RuleConfig, lambda: [RuleConfig()], may_be_empty=True)
+    rules: list[RuleConfig] = tables(RuleConfig, lambda: [shipped_rule()], may_be_empty=True)
 
 
 @dataclass
