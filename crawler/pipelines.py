@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.signals import article_unchanged, crawl_problem, page_validators
 from crawler.spool import Spool, SpoolError
 from newswatch.core.article import Article
+from newswatch.core.coverage import Coverage
 from storage import Store, StoreError, Validators
 from storage.crawls import counts_line
 
@@ -34,6 +35,7 @@ class StorePipeline:
         self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the failing store could not take yet
         self.validators: dict[tuple[str, str], Validators] = {}  # saved with their article, in its commit
         self.timeout = 30.0
+        self.coverage = Coverage()  # fields of this crawl's new and changed articles (the health monitors')
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -75,10 +77,13 @@ class StorePipeline:
     def _save(self, article: Article) -> None:
         assert self.store is not None and self.crawl_id is not None
         try:
-            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
-                                    validators=self.validators.pop((article.source, article.source_id), None))
+            saved = self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
+                                            validators=self.validators.pop((article.source, article.source_id), None))
         except StoreError as exc:
             self._spool(article, exc)
+            return
+        if saved.status != "unchanged":  # an unchanged article has the fields it had when first counted
+            self.coverage.add(article)
 
     def _spool(self, article: Article, exc: StoreError) -> None:
         try:
@@ -146,7 +151,8 @@ class StorePipeline:
                                                              counts["unchanged"], counts["duplicate"], errors))
         try:
             record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
-                                             stats=_plain(self.stats.get_stats()), reason=why)
+                                             stats=_plain(self.stats.get_stats()), reason=why,
+                                             coverage=self.coverage.to_dict())
             log = logger.info if status == "ok" else logger.warning
             log("crawl %s of %s: %s%s", record.id, record.source, record.summary(), f" ({why})" if why else "")
         except StoreError as exc:

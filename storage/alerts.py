@@ -42,6 +42,8 @@ class OutboxMessage:
     sent_at: str | None
     last_error: str | None
     created_at: str = ""
+    channel: str | None = None  # None: e-mail to ``recipient``; "apprise": ``recipient`` is an Apprise URL
+    kind: str | None = None  # None: an alert; "notice": an operator notice (newswatch.health)
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,12 @@ class AlertLedger:
         return self._unsent(rule, recipient, article_ids)
 
     def queue(self, rule: str, recipient: str, article_ids: list[int],
-              render: Callable[[list[int]], Rendered]) -> int | None:
-        """Queue one email of those articles not yet alerted to this recipient; None if there are none.
+              render: Callable[[list[int]], Rendered], *, channel: str | None = None) -> int | None:
+        """Queue one message of those articles not yet alerted to this recipient; None if there are none.
 
         The check, the message and the "alerted" records are one transaction: two collectors at once queue an
-        article once. ``render`` builds the email from the articles left.
+        article once. ``render`` builds the message from the articles left. A channel (an Apprise URL as
+        configured, its secrets still ``{env:NAME}``) is a recipient of its own: its own row, ledger and retries.
         """
         now = iso(self.store.clock.now())
         with self.store.transaction(f"queueing an alert of {rule}"):
@@ -173,8 +176,9 @@ class AlertLedger:
             email = render(fresh)
             outbox_id = self.conn.execute(
                 "INSERT INTO outbox (rule, recipient, subject, body_text, body_html, article_ids, created_at, "
-                "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                [rule, recipient, email.subject, email.text, email.html, json.dumps(fresh), now, now]).lastrowid
+                "attempts, next_attempt_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                [rule, recipient, email.subject, email.text, email.html, json.dumps(fresh), now, now,
+                 channel]).lastrowid
             for article_id in fresh:
                 self.conn.execute(
                     "INSERT OR IGNORE INTO alert_sent (rule, recipient, text_hash, article_id, outbox_id, at) "
@@ -223,4 +227,4 @@ class AlertLedger:
     def _message(r: dict) -> OutboxMessage:
         return OutboxMessage(r["id"], r["rule"], r["recipient"], r["subject"], r["body_text"], r["body_html"],
                              json.loads(r["article_ids"]), r["attempts"], r["sent_at"], r["last_error"],
-                             r["created_at"])
+                             r["created_at"], r.get("channel"), r.get("kind"))

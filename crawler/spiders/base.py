@@ -159,6 +159,7 @@ class SiteSpider(scrapy.Spider):
         if source_id in self.requested_ids:
             return None
         self.requested_ids.add(source_id)
+        self.crawler.stats.inc_value("newswatch/article_requests")  # health: recognised articles vs requested
         headers = {}
         if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
@@ -183,6 +184,8 @@ class SiteSpider(scrapy.Spider):
         if not listing.recognised:
             self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
             return
+        self.crawler.stats.inc_value("newswatch/list_pages")  # health: recognised lists and what they offered
+        self.crawler.stats.inc_value("newswatch/list_entries", len(listing.entries))
         known = self.lookup.known(self.name, [e.source_id for e in listing.entries]) if self.lookup else {}
         for entry in listing.entries:
             if not self.needs_fetch(known.get(entry.source_id), entry):
