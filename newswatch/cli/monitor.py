@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from newswatch.cli import health
 from newswatch.cli.common import db_path, open_store
 from newswatch.core.config import Config
 
@@ -16,12 +17,16 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     p = sub.add_parser("run", parents=parents,
                        help="the monitor daemon: scheduled crawls and alerts (foreground; stop with SIGTERM)")
     p.set_defaults(func=run)
-    p = sub.add_parser("status", parents=parents, help="each source's last and next run and its last result")
+    p = sub.add_parser("status", parents=parents,
+                       help="each source's last and next run, its health and open incidents "
+                            "(exit 0 ok, 1 warning, 2 critical)")
+    health.add_options(p)
     p.set_defaults(func=status)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from newswatch.alerts.service import AlertService
+    from newswatch.health.service import HealthService
     from newswatch.monitor.daemon import Monitor
 
     os.environ["TZ"] = config.scheduler.timezone  # every line, ours and the crawls', in the scheduler's zone
@@ -33,7 +38,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     service = AlertService(config, db)
     for rule in config.alerts.rules:
         service.matcher(rule)  # a broken topic file stops the daemon at start, in one line
-    monitor = Monitor(config, db, alerts=service)
+    monitor = Monitor(config, db, alerts=service, health=HealthService(config, db))
     monitor.add_alert_jobs(service)
     monitor.run_forever()
     return 0
@@ -49,6 +54,7 @@ def status(args: argparse.Namespace, config: Config) -> int:
 
     now = system_clock.now()
     db = db_path(args, config)
+    shown: dict[str, dict] = {}  # per source, for --json and the health section
     with open_store(args, config) as store:
         for source in enabled_sources(config):
             schedule = source_schedule(config, source)
@@ -57,6 +63,13 @@ def status(args: argparse.Namespace, config: Config) -> int:
             last_start = datetime.fromisoformat(last.started_at) if last else None
             upcoming = next_run(schedule, last_start, now, config.scheduler.timezone)
             running = CrawlLock(db, source).held_elsewhere()
+            shown[source] = {"schedule": config.sources[source].schedule,
+                             "last_run": last.to_dict() if last else None,
+                             "last_started_epoch": last_start.timestamp() if last_start else None,
+                             "next_run": None if running else upcoming.isoformat(timespec="seconds"),
+                             "running": running}
+            if args.json:  # only the JSON on stdout
+                continue
             print(f"{source}:")
             print(f"  schedule:  {config.sources[source].schedule}")
             if last:
@@ -65,4 +78,4 @@ def status(args: argparse.Namespace, config: Config) -> int:
             else:
                 print("  last run:  never")
             print(f"  next run:  {'running now' if running else upcoming.isoformat(timespec='seconds')}")
-    return 0
+    return health.health_section(args, config, db, shown)
