@@ -32,6 +32,7 @@ COMPLETE = ("ok", "partial")
 NOT_ERROR_KINDS = {"unrecognised", "unrecognised_list", "rate_limited", "abandoned", "store", "lost",
                    "spool_unreadable"}
 NO_RESPONSE_KINDS = {"timeout", "dns", "network", "too_large", "redirect_loop"}  # not in pages_fetched
+STALE_LEARNING = timedelta(days=7)  # a week of history holds working days, nights and a weekend
 FIELD_OF_PROBLEM = (("no title found", "title"), ("no body text found", "body"), ("empty page", "the whole page"))
 
 
@@ -367,10 +368,10 @@ def errors_by_kind(ctx: Context) -> list[Finding]:
     if not window:
         return [Finding(ctx.source, "errors", "learning", "not enough requests yet to judge error rates")]
     base = rest
-    n, bn = sum(requests(s) for s in window), sum(requests(s) for s in ctx.baseline("errors", base))
+    n = sum(requests(s) for s in window)
     kinds = {kind for s in samples for kind in _kinds(s) if kind not in NOT_ERROR_KINDS}
     kinds |= {m.split(":", 1)[1] for m in ctx.excluded if m.startswith("errors:")}
-    found = []
+    found = [] if kinds else [Finding(ctx.source, "errors", "ok", f"no failure in {_crawls(window)}")]
     for kind in sorted(kinds):
         monitor = f"errors:{kind}"
         baseline = ctx.baseline(monitor, base)
@@ -423,8 +424,8 @@ def staleness(ctx: Context) -> Finding:
     cfg = ctx.config
     times = sorted(t for t in (datetime.fromisoformat(p) for p in ctx.publications)
                    if t <= ctx.now + timedelta(hours=1))
-    if len(times) < 10:
-        return Finding(ctx.source, "staleness", "learning", "fewer than 10 articles in the history")
+    if len(times) < 10 or ctx.now - times[0] < STALE_LEARNING:
+        return Finding(ctx.source, "staleness", "learning", "less than a week and 10 articles of history")
     longest = max((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False))
     limit = max(cfg.stale_min_hours * 3600, cfg.stale_factor * longest)
     quiet = (ctx.now - times[-1]).total_seconds()
