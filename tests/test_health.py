@@ -285,3 +285,23 @@ def test_status_exit_codes_and_json(tmp_path, capsys):
     assert main(["--config", path, "status", "--db", db]) == 2
     out = capsys.readouterr().out
     assert "health: CRITICAL" in out and "critical unrecognised:" in out and "incident 1: unrecognised" in out
+
+
+def test_status_writes_prometheus_metrics(tmp_path, capsys):
+    from datetime import datetime, timedelta
+
+    from newswatch.cli import main
+    from newswatch.core.clock import KST
+
+    pytest.importorskip("prometheus_client")
+    config = config_file(tmp_path)
+    history = History(tmp_path / "h.db", start=datetime.now(KST) - timedelta(hours=1))
+    poll(history, HealthService(config, tmp_path / "h.db", clock=history.clock),
+         Crawl([Page(i, unrecognised="no body text found") for i in range(6)]))
+    metrics = tmp_path / "newswatch.prom"
+    assert main(["--config", str(tmp_path / "newswatch.toml"), "status", "--db", str(tmp_path / "h.db"),
+                 "--metrics", str(metrics)]) == 2
+    text = metrics.read_text()
+    assert 'newswatch_health_severity{monitor="unrecognised",source="newsprime"} 2.0' in text
+    assert 'newswatch_health_open_incidents{source="newsprime"} 1.0' in text
+    assert "newswatch_last_crawl_start_timestamp_seconds" in text

@@ -206,7 +206,7 @@ def articles(ctx: Context) -> Finding:
     ratio = (k / n) / (bk / bn)
     severity = _judged(0, lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha, ratio, cfg)
     kinds = Counter(e["kind"] for s in window for e in s.error_rows)
-    details = [f"before: {bk} of {bn} ({percent(bk, bn)}) in {len(base)} crawls; after: {k} of {n} "
+    details = [f"before: {bk} of {bn} ({percent(bk, bn)}) in {len(base)} crawl(s); after: {k} of {n} "
                f"({percent(k, n)}) in {_crawls(window)}",
                "failures in the window: " + (", ".join(f"{kind} ×{c}" for kind, c in kinds.most_common(6)) or "none")]
     return Finding(ctx.source, "articles", severity, summary + f"; normally {percent(bk, bn)}", details,
@@ -302,7 +302,7 @@ def field_coverage(ctx: Context) -> list[Finding]:
         missing = [u for s in window for u in (s.coverage or {}).get("missing", {}).get(name, [])][:5]
         details = [f"field: {name} ({label}) — the page object no longer finds it" if RANK[severity] else
                    f"field: {name} ({label})",
-                   f"before: {bk} of {bn} articles ({percent(bk, bn)}) in {len(base)} crawls",
+                   f"before: {bk} of {bn} articles ({percent(bk, bn)}) in {len(base)} crawl(s)",
                    f"after: {k} of {n} articles ({percent(k, n)}) in {_crawls(window)}"]
         if problems := _problems(window, base):
             details.append("problems the page objects reported: " + ", ".join(problems))
