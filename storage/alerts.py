@@ -5,8 +5,11 @@ Exactly once, as far as SMTP allows:
   the message, so concurrent collectors cannot queue one article twice for a recipient.
 - Delivery claims a message (one UPDATE in one transaction, with a lease that expires if the deliverer dies)
   before sending it, so any number of concurrent deliverers send it once; it is marked sent only after the
-  server accepted it. The one remaining window: a deliverer that dies after the server accepted the message and
-  before marking it sent; the message is sent again when its lease expires, with the same Message-ID.
+  server accepted it (SMTP: DATA answered 250; an Apprise channel: the service accepted it, HTTP 2xx).
+  Each recipient, e-mail address or channel, is its own row with its own retries; operator notices
+  (storage.health) use the same rows. The one remaining window: a deliverer that dies after the server accepted
+  the message and before marking it sent; the message is sent again when its lease expires, with the same
+  Message-ID.
 
 Where a rule starts, per source (storage.schema, ``alert_marks``): at the source's newest article if the source
 has been crawled completely before, else at the end of its first complete crawl. Articles a first crawl finds

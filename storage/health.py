@@ -94,9 +94,10 @@ class HealthLedger:
 
     def publication_times(self, source: str, *, since: str) -> list[str]:
         """When the source's articles of the period appeared (publication time, else first seen), oldest first."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT coalesce(published_at, first_seen_at) AS t FROM articles WHERE source = ? AND t >= ? "
-            "AND duplicate_of IS NULL ORDER BY t", [source, since])]
+        return sorted(r[0] for r in self.conn.execute(  # two index ranges on (source, published_at)
+            "SELECT published_at FROM articles WHERE source = ? AND published_at >= ? AND duplicate_of IS NULL "
+            "UNION ALL SELECT first_seen_at FROM articles WHERE source = ? AND published_at IS NULL "
+            "AND first_seen_at >= ? AND duplicate_of IS NULL", [source, since, source, since]))
 
     # --- incidents --------------------------------------------------------------------------------------------
 

@@ -97,8 +97,9 @@ def _crawls(window: list[CrawlSample]) -> str:
     return f"crawl {first}" if first == last else f"crawls {first}–{last}"
 
 
-def _judged(ok_rank: int, significant: bool, ratio: float, cfg: HealthConfig) -> str:
-    if not significant or ok_rank:
+def _judged(significant: bool, ratio: float, cfg: HealthConfig) -> str:
+    """The severity of a share at ``ratio`` of its normal: only a drop that is not chance counts."""
+    if not significant:
         return "ok"
     if ratio <= cfg.coverage_critical:
         return "critical"
@@ -130,9 +131,9 @@ def crawl_outcomes(ctx: Context) -> Finding:
                else "ok")
     if RANK[overdue] > RANK[severity]:
         severity = overdue
-        summary = f"no crawl started for {_duration(idle)} ({intervals:.1f} scheduled intervals)"
+        summary = f"no crawl started for {duration_words(idle)} ({intervals:.1f} scheduled intervals)"
         details.insert(0, f"last crawl started {ctx.last_started}; the schedule expects one every "
-                          f"{_duration(ctx.schedule_gap)}: is `newswatch run` running?")
+                          f"{duration_words(ctx.schedule_gap)}: is `newswatch run` running?")
     window = ctx.history[:failed]
     return Finding(ctx.source, "crawl", severity, summary, details,
                    {"failed_in_a_row": failed, "idle_seconds": round(idle), "last_started": ctx.last_started},
@@ -204,7 +205,7 @@ def articles(ctx: Context) -> Finding:
     if bn < cfg.min_baseline_articles or bk == 0:
         return Finding(ctx.source, "articles", "learning", summary + "; still learning what is normal")
     ratio = (k / n) / (bk / bn)
-    severity = _judged(0, lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha, ratio, cfg)
+    severity = _judged(lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha, ratio, cfg)
     kinds = Counter(e["kind"] for s in window for e in s.error_rows)
     details = [f"before: {bk} of {bn} ({percent(bk, bn)}) in {len(base)} crawl(s); after: {k} of {n} "
                f"({percent(k, n)}) in {_crawls(window)}",
@@ -291,7 +292,7 @@ def field_coverage(ctx: Context) -> list[Finding]:
         severity = "learning" if learning else "ok"
         if not learning and bk:
             significant = lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha
-            severity = _judged(0, significant, (k / n) / (bk / bn), cfg)
+            severity = _judged(significant, (k / n) / (bk / bn), cfg)
             summary += f"; normally {percent(bk, bn)}"
         elif not learning:
             summary += "; this source's articles normally lack it"
@@ -335,7 +336,7 @@ def body_length(ctx: Context) -> Finding:
         return Finding(ctx.source, "field:body", "ok" if window else "learning",
                        f"body length: median {normal:.0f} characters normally")
     now_lengths = [n for s in window for n in (s.coverage or {}).get("body_chars", [])]
-    severity = _judged(0, lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha, (k / n) / (bk / bn), cfg)
+    severity = _judged(lower_tail(k, n, smoothed(bk, bn)) <= cfg.alpha, (k / n) / (bk / bn), cfg)
     summary = (f"body length: {k} of {n} new or changed articles at least {short:.0f} characters "
                f"({percent(k, n)}; normally {percent(bk, bn)}); median {median(now_lengths):.0f}, "
                f"normally {normal:.0f}")
@@ -430,8 +431,8 @@ def staleness(ctx: Context) -> Finding:
     limit = max(cfg.stale_min_hours * 3600, cfg.stale_factor * longest)
     quiet = (ctx.now - times[-1]).total_seconds()
     severity = "critical" if quiet >= 2 * limit else "warning" if quiet >= limit else "ok"
-    summary = (f"no new article for {_duration(quiet)} (newest {times[-1].isoformat()}); the longest gap in "
-               f"{cfg.stale_history_days:g} days was {_duration(longest)}, the limit is {_duration(limit)}")
+    summary = (f"no new article for {duration_words(quiet)} (newest {times[-1].isoformat()}); the longest gap in "
+               f"{cfg.stale_history_days:g} days was {duration_words(longest)}, the limit is {duration_words(limit)}")
     details = [summary] if RANK[severity] else []
     return Finding(ctx.source, "staleness", severity, summary, details,
                    {"quiet_seconds": round(quiet), "longest_gap_seconds": round(longest),
@@ -451,9 +452,9 @@ def duration(ctx: Context) -> Finding:
     if len(timed) >= 2 and all(d >= cfg.duration_timeout_share * ctx.crawl_timeout or
                                (s.reason or "").startswith("timeout") for s, d in timed[:2]):
         return Finding(ctx.source, "duration", "critical",
-                       f"the last 2 crawls took {_duration(timed[1][1])} and {_duration(timed[0][1])}, at the "
-                       f"time limit of {_duration(ctx.crawl_timeout)} (scheduler.crawl_timeout)",
-                       [f"crawl {s.id}: {_duration(d)} — {s.status}" for s, d in timed[:2]],
+                       f"the last 2 crawls took {duration_words(timed[1][1])} and {duration_words(timed[0][1])}, "
+                       f"at the time limit of {duration_words(ctx.crawl_timeout)} (scheduler.crawl_timeout)",
+                       [f"crawl {s.id}: {duration_words(d)} — {s.status}" for s, d in timed[:2]],
                        {"seconds": [d for _, d in timed[:2]]}, timed[1][0].id, timed[0][0].id)
     complete = [(s, d) for s, d in timed if s.status in COMPLETE]
     base = [d for s, d in complete[2:52] if s in ctx.baseline("duration", [s])]
@@ -463,14 +464,14 @@ def duration(ctx: Context) -> Finding:
     limit = max(cfg.duration_factor * normal, normal + cfg.duration_min_seconds)
     latest = complete[:2]
     slow = all(d > limit for _, d in latest)
-    summary = (f"the last 2 crawls took {_duration(latest[1][1])} and {_duration(latest[0][1])}; normally "
-               f"{_duration(normal)}")
+    summary = (f"the last 2 crawls took {duration_words(latest[1][1])} and {duration_words(latest[0][1])}; normally "
+               f"{duration_words(normal)}")
     return Finding(ctx.source, "duration", "warning" if slow else "ok", summary,
                    [summary] if slow else [], {"seconds": [d for _, d in latest], "median": normal},
                    latest[1][0].id, latest[0][0].id)
 
 
-def _duration(seconds: float) -> str:
+def duration_words(seconds: float) -> str:
     seconds = max(0, round(seconds))
     if seconds < 120:
         return f"{seconds} s"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from newswatch.health.monitors import Finding, _duration
+from newswatch.health.monitors import Finding, duration_words
 from storage.health import Incident, Notice
 
 HEAD = "[newswatch health]"
@@ -69,7 +69,7 @@ def reminder(incident: Incident, finding: Finding | None, now: datetime) -> Noti
     details = finding.details if finding else []
     subject = f"{HEAD} still {incident.severity.upper()} {incident.source} {incident.monitor}: {summary}"
     lines = [f"{incident.source}: {incident.monitor} — still {incident.severity.upper()}, open for "
-             f"{_duration(age)} (since {incident.opened_at})", "", summary, ""]
+             f"{duration_words(age)} (since {incident.opened_at})", "", summary, ""]
     if details:
         lines += ["Evidence now:"] + [f"  {line}" for line in details] + [""]
     if not finding or finding.severity == "learning":
@@ -82,7 +82,7 @@ def reminder(incident: Incident, finding: Finding | None, now: datetime) -> Noti
 def resolved(incident: Incident, finding: Finding, now: datetime) -> Notice:
     age = (now - datetime.fromisoformat(incident.opened_at)).total_seconds()
     subject = f"{HEAD} RESOLVED {incident.source} {incident.monitor}: {finding.summary}"
-    lines = [f"{incident.source}: {incident.monitor} — resolved after {_duration(age)} (opened "
+    lines = [f"{incident.source}: {incident.monitor} — resolved after {duration_words(age)} (opened "
              f"{incident.opened_at} as {incident.notified_severity or incident.severity})", "",
              f"Now: {finding.summary}"]
     if finding.details:
