@@ -305,3 +305,26 @@ def test_status_writes_prometheus_metrics(tmp_path, capsys):
     assert 'newswatch_health_severity{monitor="unrecognised",source="newsprime"} 2.0' in text
     assert 'newswatch_health_open_incidents{source="newsprime"} 1.0' in text
     assert "newswatch_last_crawl_start_timestamp_seconds" in text
+
+
+def test_the_pipeline_keeps_the_coverage_of_new_and_changed_articles(tmp_path):
+    from types import SimpleNamespace
+
+    from storage import Store
+    from tests.test_pipeline import article, make_pipeline
+
+    db = tmp_path / "p.db"
+    Store(db).save_article(article(1))  # stored before: re-reading it unchanged adds nothing to the coverage
+    pipeline = make_pipeline(db)
+    pipeline.open_spider()
+    dated = article(2)
+    dated.published_at, dated.authors = "2026-11-27T10:00:00+09:00", ["김성태"]
+    for item in (article(1), dated, article(3)):
+        pipeline.process_item(item)
+    pipeline.on_spider_closed(SimpleNamespace(name="newsprime"), "finished")
+    with Store(db) as store:
+        (coverage,) = [json.loads(r[0]) for r in store.conn.execute("SELECT coverage FROM crawls")]
+    assert coverage["articles"] == 2
+    assert coverage["present"] == {"title": 2, "date": 1, "author": 1, "images": 0}
+    assert coverage["missing"]["date"] == ["https://www.newsprime.co.kr/news/article.html?no=3"]
+    assert len(coverage["body_chars"]) == 2
