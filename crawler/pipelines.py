@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.signals import article_unchanged, crawl_problem, entry_failed, feed_seen, list_walked, page_validators
 from crawler.spool import Spool, SpoolError
 from newswatch.core.article import Article
+from newswatch.core.coverage import Coverage
 from storage import Store, StoreError, Validators
 from storage.crawls import counts_line
 
@@ -37,6 +38,7 @@ class StorePipeline:
         self.walks: list[Any] = []  # lists walked completely: their frontiers move if the crawl does not fail
         self.feed: list[str] | None = None
         self.retry_cap = 5
+        self.coverage = Coverage()  # fields of this crawl's new and changed articles (the health monitors')
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -83,10 +85,14 @@ class StorePipeline:
         assert self.store is not None and self.crawl_id is not None
         fetched = self.validators.pop((article.source, article.source_id), Validators())
         try:
-            self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id, validators=fetched)
+            saved = self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
+                                            validators=fetched)
             self.store.clear_retry(article.source, article.source_id)
         except StoreError as exc:
             self._spool(article, exc)
+            return
+        if saved.status != "unchanged":  # an unchanged article has the fields it had when first counted
+            self.coverage.add(article)
 
     def _spool(self, article: Article, exc: StoreError) -> None:
         try:
@@ -178,7 +184,8 @@ class StorePipeline:
             if status in ("ok", "partial"):
                 self._move_frontiers(spider.name)
             record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
-                                             stats=_plain(self.stats.get_stats()), reason=why)
+                                             stats=_plain(self.stats.get_stats()), reason=why,
+                                             coverage=self.coverage.to_dict())
             log = logger.info if status == "ok" else logger.warning
             log("crawl %s of %s: %s%s", record.id, record.source, record.summary(), f" ({why})" if why else "")
         except StoreError as exc:

@@ -5,8 +5,11 @@ Exactly once, as far as SMTP allows:
   the message, so concurrent collectors cannot queue one article twice for a recipient.
 - Delivery claims a message (one UPDATE in one transaction, with a lease that expires if the deliverer dies)
   before sending it, so any number of concurrent deliverers send it once; it is marked sent only after the
-  server accepted it. The one remaining window: a deliverer that dies after the server accepted the message and
-  before marking it sent; the message is sent again when its lease expires, with the same Message-ID.
+  server accepted it (SMTP: DATA answered 250; an Apprise channel: the service accepted it, HTTP 2xx).
+  Each recipient, e-mail address or channel, is its own row with its own retries; operator notices
+  (storage.health) use the same rows. The one remaining window: a deliverer that dies after the server accepted
+  the message and before marking it sent; the message is sent again when its lease expires, with the same
+  Message-ID.
 
 Where a rule starts, per source (storage.schema, ``alert_marks``): at the source's newest article if the source
 has been crawled completely before, else at the end of its first complete crawl. Articles a first crawl finds
@@ -42,6 +45,8 @@ class OutboxMessage:
     sent_at: str | None
     last_error: str | None
     created_at: str = ""
+    channel: str | None = None  # None: e-mail to ``recipient``; "apprise": ``recipient`` is an Apprise URL
+    kind: str | None = None  # None: an alert; "notice": an operator notice (newswatch.health)
 
 
 @dataclass(frozen=True)
@@ -159,11 +164,12 @@ class AlertLedger:
         return self._unsent(rule, recipient, article_ids)
 
     def queue(self, rule: str, recipient: str, article_ids: list[int],
-              render: Callable[[list[int]], Rendered]) -> int | None:
-        """Queue one email of those articles not yet alerted to this recipient; None if there are none.
+              render: Callable[[list[int]], Rendered], *, channel: str | None = None) -> int | None:
+        """Queue one message of those articles not yet alerted to this recipient; None if there are none.
 
         The check, the message and the "alerted" records are one transaction: two collectors at once queue an
-        article once. ``render`` builds the email from the articles left.
+        article once. ``render`` builds the message from the articles left. A channel (an Apprise URL as
+        configured, its secrets still ``{env:NAME}``) is a recipient of its own: its own row, ledger and retries.
         """
         now = iso(self.store.clock.now())
         with self.store.transaction(f"queueing an alert of {rule}"):
@@ -173,8 +179,9 @@ class AlertLedger:
             email = render(fresh)
             outbox_id = self.conn.execute(
                 "INSERT INTO outbox (rule, recipient, subject, body_text, body_html, article_ids, created_at, "
-                "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                [rule, recipient, email.subject, email.text, email.html, json.dumps(fresh), now, now]).lastrowid
+                "attempts, next_attempt_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                [rule, recipient, email.subject, email.text, email.html, json.dumps(fresh), now, now,
+                 channel]).lastrowid
             for article_id in fresh:
                 self.conn.execute(
                     "INSERT OR IGNORE INTO alert_sent (rule, recipient, text_hash, article_id, outbox_id, at) "
@@ -223,4 +230,4 @@ class AlertLedger:
     def _message(r: dict) -> OutboxMessage:
         return OutboxMessage(r["id"], r["rule"], r["recipient"], r["subject"], r["body_text"], r["body_html"],
                              json.loads(r["article_ids"]), r["attempts"], r["sent_at"], r["last_error"],
-                             r["created_at"])
+                             r["created_at"], r.get("channel"), r.get("kind"))

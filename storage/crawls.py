@@ -83,8 +83,10 @@ class CrawlLog:
         return self.conn.execute("SELECT count(*) FROM crawl_errors WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
 
     def finish_crawl(self, crawl_id: int, *, status: str = "ok", pages_fetched: int = 0,
-                     stats: dict[str, Any] | None = None, reason: str | None = None) -> CrawlRecord:
-        """Close the record with its counts, and the source's highest article id (where new rules start)."""
+                     stats: dict[str, Any] | None = None, reason: str | None = None,
+                     coverage: dict[str, Any] | None = None) -> CrawlRecord:
+        """Close the record with its counts, and the source's highest article id (where new rules start);
+        ``coverage`` is what the crawl's articles had (crawler.pipelines.Coverage), for the health monitors."""
         counts = self._counts.get(crawl_id, Counter())
         with self.transaction(f"finishing crawl {crawl_id}"):
             source = self.conn.execute("SELECT source FROM crawls WHERE id = ?", [crawl_id]).fetchone()[0]
@@ -94,7 +96,8 @@ class CrawlLog:
                 "new": counts["new"], "updated": counts["updated"], "unchanged": counts["unchanged"],
                 "duplicates": counts["duplicate"], "errors": self.crawl_error_count(crawl_id),
                 "stats": json.dumps(stats or {}, ensure_ascii=False, default=str), "high_water": high or 0,
-                "reason": reason})
+                "reason": reason,
+                "coverage": json.dumps(coverage, ensure_ascii=False) if coverage is not None else None})
         self._counts.pop(crawl_id, None)
         return self.crawl(crawl_id)
 

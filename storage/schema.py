@@ -11,7 +11,7 @@ Tables
 - ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed /
   abandoned), pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON), the
   ``pid`` of the process running it, ``high_water`` (the source's highest article id when it finished) and the
-  ``reason`` it failed.
+  ``reason`` it failed, and ``coverage`` (JSON): which fields its new and changed articles had (since v7).
 - ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
 - ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (newswatch.core.tokens); rowid = articles.id.
 - ``alert_rules``: per alert rule, when it was first seen (``watermark`` is unused since v6).
@@ -25,7 +25,11 @@ Tables
 - ``outbox``: alert emails, each kept until the SMTP server accepted it (``sent_at``); failures record
   ``attempts``, ``last_error`` and ``next_attempt_at`` (exponential backoff). A deliverer claims a message
   (``claimed_by``, ``claimed_until``: a lease that expires if it dies) in one transaction before sending, so
-  concurrent deliverers send it once.
+  concurrent deliverers send it once. Since v8 a row may go to an Apprise URL instead of an e-mail address
+  (``channel`` = "apprise", the URL as configured, secrets as ``{env:NAME}`` never resolved here), and operator
+  notices (``kind`` = "notice") share the outbox, queued once per ``notice_key`` and recipient.
+- ``health_incidents``: crawl health incidents (newswatch.health), one open per source and monitor: severity,
+  when opened / last noticed / resolved, the crawls it spans and its evidence (JSON) at opening and now.
 - ``validators``: per article key, the ETag and Last-Modified of its page and when it was last fetched
   (``fetched_at``, with a 200 or a 304): conditional requests (a 304 costs the site almost nothing) and the
   due-based re-checks (an article is re-checked when a re-check age has passed since that time).
@@ -51,7 +55,7 @@ from storage.stories import StoryIndex
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -165,7 +169,26 @@ def _v7(db: sqlite_utils.Database) -> None:
                "SELECT source, source_id, last_changed_at FROM articles")
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
+def _v8(db: sqlite_utils.Database) -> None:
+    """Crawl health: each crawl's field coverage, operator notices and channels in the outbox, incidents."""
+    db["crawls"].add_column("coverage", str)  # JSON: which fields the crawl's new and changed articles had
+    # channel: NULL = email to `recipient`; "apprise" = `recipient` is an Apprise URL ({env:NAME} unresolved).
+    # kind: NULL = an alert; "notice" = an operator notice, queued once per notice_key and recipient.
+    for name in ("channel", "kind", "notice_key"):
+        db["outbox"].add_column(name, str)
+    db.execute("CREATE UNIQUE INDEX outbox_notice_once ON outbox (notice_key, recipient) "
+               "WHERE notice_key IS NOT NULL")
+    db["health_incidents"].create(
+        {"id": int, "source": str, "monitor": str, "severity": str, "notified_severity": str, "opened_at": str,
+         "updated_at": str, "resolved_at": str, "last_notice_at": str, "first_crawl_id": int,
+         "last_crawl_id": int, "summary": str, "evidence": str, "opened_evidence": str},
+        pk="id", not_null={"source", "monitor", "severity", "opened_at"})
+    db.execute("CREATE UNIQUE INDEX health_incidents_open ON health_incidents (source, monitor) "
+               "WHERE resolved_at IS NULL")  # at most one open incident per source and monitor
+    db["health_incidents"].create_index(["source", "opened_at"])
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 
 
 def migrate(db: sqlite_utils.Database) -> None:

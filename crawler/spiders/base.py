@@ -178,6 +178,7 @@ class SiteSpider(scrapy.Spider):
         if source_id in self.requested_ids:
             return None
         self.requested_ids.add(source_id)
+        self.crawler.stats.inc_value("newswatch/article_requests")  # health: recognised articles vs requested
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -234,6 +235,8 @@ class SiteSpider(scrapy.Spider):
         if not listing.recognised:
             self.report(response.url, "unrecognised_list", "; ".join(listing.problems))
             return
+        self.crawler.stats.inc_value("newswatch/list_pages")  # health: recognised lists and what they offered
+        self.crawler.stats.inc_value("newswatch/list_entries", len(listing.entries))
         if page == 1:
             walk.etag, walk.last_modified = _header(response, "ETag"), _header(response, "Last-Modified")
         yield from self.follow_entries(listing)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
+from newswatch.alerts import channels
 from newswatch.alerts.entries import clean, when, without_dateline
 from newswatch.alerts.matching import Match, Matcher, matcher_for
 from newswatch.alerts.message import (
@@ -91,13 +92,16 @@ class AlertService:
                 if not candidates:
                     continue
                 matches = self.matcher(rule).match(store, candidates)
-                for recipient in rule.recipients:
+                targets = [(r, None) for r in rule.recipients] + [(c, "apprise") for c in rule.channels]
+                for recipient, channel in targets:
                     outbox_id = ledger.queue(rule.name, recipient, sorted(matches),
-                                             lambda fresh, r=rule, m=matches: self.render(store, r, fresh, m))
+                                             lambda fresh, r=rule, m=matches: self.render(store, r, fresh, m),
+                                             channel=channel)
                     if outbox_id is not None:
                         queued += 1
-                        logger.info("alert queued: rule %s → %s, %d article(s), outbox %d", rule.name, recipient,
-                                    len(ledger.message(outbox_id).article_ids), outbox_id)
+                        logger.info("alert queued: rule %s → %s, %d article(s), outbox %d", rule.name,
+                                    target_label(recipient, channel), len(ledger.message(outbox_id).article_ids),
+                                    outbox_id)
                 ledger.advance(rule.name, candidates)
         return queued
 
@@ -216,7 +220,11 @@ class AlertService:
         if dry_run:
             with self.open_store() as store:
                 for message in AlertLedger(store).pending():
-                    print(readable(self.email(message)), file=out or sys.stdout)
+                    if message.channel == "apprise":
+                        print(f"To: {channels.label(message.recipient)}\nSubject: {message.subject}\n\n"
+                              f"{message.body_text}", file=out or sys.stdout)
+                    else:
+                        print(readable(self.email(message)), file=out or sys.stdout)
             return report
         if not self._delivering.acquire(blocking=False):
             report.busy = True
@@ -234,22 +242,38 @@ class AlertService:
     def email(self, message: OutboxMessage):  # type: ignore[no-untyped-def]
         """The outbox message as sent; the List-* headers from the rule as configured now (a removed rule's
         queued mail still gets its List-Id)."""
+        if message.kind == "notice":  # an operator notice: no list to unsubscribe from
+            return build_message(self.config.smtp.sender, message.recipient, message.subject, message.body_text,
+                                 message.body_html, self.message_id(message), {"Auto-Submitted": "auto-generated"})
         rule = next((r for r in self.config.alerts.rules if r.name == message.rule), RuleConfig(name=message.rule))
         headers = list_headers(sender_for(self.config, rule), self.config.smtp.sender)
         return build_message(self.config.smtp.sender, message.recipient, message.subject, message.body_text,
                              message.body_html, self.message_id(message), headers)
 
     def _send_one(self, ledger: AlertLedger, message: OutboxMessage, report: DeliveryReport) -> None:
+        what = "notice" if message.kind == "notice" else "alert"
+        to = target_label(message.recipient, message.channel)
         try:
-            send(self.config.smtp, self.email(message))
+            if message.channel == "apprise":
+                channels.send(message.recipient, message.subject, message.body_text)
+            else:
+                send(self.config.smtp, self.email(message))
         except SendError as exc:
             next_at = ledger.mark_failed(message, str(exc))
             report.failed += 1
             report.errors.append(str(exc))
-            logger.warning("alert not sent: outbox %d, rule %s → %s (%s); next try %s", message.id, message.rule,
-                           message.recipient, exc, next_at.isoformat(timespec="seconds"))
+            logger.warning("%s not sent: outbox %d, rule %s → %s (%s); next try %s", what, message.id,
+                           message.rule, to, exc, next_at.isoformat(timespec="seconds"))
             return
         ledger.mark_sent(message.id)
         report.sent += 1
-        logger.info("alert sent: outbox %d, rule %s → %s, %d article(s)", message.id, message.rule,
-                    message.recipient, len(message.article_ids))
+        if message.kind == "notice":
+            logger.info("notice sent: outbox %d → %s: %s", message.id, to, message.subject)
+        else:
+            logger.info("alert sent: outbox %d, rule %s → %s, %d article(s)", message.id, message.rule, to,
+                        len(message.article_ids))
+
+
+def target_label(recipient: str, channel: str | None) -> str:
+    """An e-mail address as it is; an Apprise URL without its secrets."""
+    return channels.label(recipient) if channel == "apprise" else recipient

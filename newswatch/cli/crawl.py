@@ -19,6 +19,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
                    help="walk N list pages and fetch every article, ignoring what is stored")
     p.add_argument("--log-file", metavar="PATH", help="write Scrapy's full log (INFO) to this file")
     p.add_argument("--quiet", action="store_true", help="no progress lines (the daemon logs its own)")
+    p.add_argument("--no-health", action="store_true",
+                   help="skip the health monitors after the crawl (the daemon runs them itself)")
     p.set_defaults(func=run)
 
 
@@ -55,7 +57,29 @@ def run(args: argparse.Namespace, config: Config) -> int:
     finally:
         for lock in locks:
             lock.release()
-    return report(outcomes)
+    code = report(outcomes)
+    if config.health.enabled and not args.no_health:
+        check_health(config, db, [o.source for o in outcomes])
+    return code
+
+
+def check_health(config: Config, db, sources: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Run the health monitors on what was crawled: incidents and notices as the daemon records them (the
+    notices are sent by the daemon's outbox or `newswatch alerts deliver`); one line per finding not ok."""
+    from newswatch.health.service import HealthService
+    from storage import StoreError
+
+    try:
+        checked = HealthService(config, db).check(sources)
+    except StoreError as exc:
+        print(f"health: not checked: {exc}", file=sys.stderr)
+        return
+    for source, health in checked.sources.items():
+        for finding in health.findings:
+            if finding.severity in ("warning", "critical"):
+                print(f"{source}: health {finding.severity} — {finding.monitor}: {finding.summary}", file=sys.stderr)
+    for event in checked.events:
+        print(f"health: incident {event}", file=sys.stderr)
 
 
 def report(outcomes) -> int:  # type: ignore[no-untyped-def]

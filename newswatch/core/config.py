@@ -169,6 +169,7 @@ class RuleConfig:
     backfill_days: int = bounded(0, 0, 3650)  # on the rule's first run, also alert on articles this many days back
     label: str = ""  # how emails name the rule (subject, List-Id); "" = its name
     unsubscribe: list[str] = field(default_factory=list)  # List-Unsubscribe: mailto:ADDRESS or an http(s) URL
+    channels: list[str] = field(default_factory=list)  # Apprise URLs beside the e-mail recipients; {env:NAME}
 
 
 def shipped_rule() -> RuleConfig:
@@ -185,6 +186,49 @@ class AlertsConfig:
 
 
 @dataclass
+class HealthConfig:
+    """``[health]``: crawl health monitors (newswatch.health), their thresholds, and where notices go.
+
+    Coverage and rates are compared with the source's own history; a finding needs both a large change
+    (the ratios below) and one unlikely to be chance (``alpha``, a binomial tail against the baseline).
+    """
+
+    enabled: bool = True
+    recipients: list[str] = field(default_factory=list)  # e-mail addresses for operator notices
+    channels: list[str] = field(default_factory=list)  # Apprise URLs for operator notices; {env:NAME}
+    interval: str = "interval:1h"  # the daemon re-checks every source (staleness, overdue crawls, reminders)
+    remind_hours: float = bounded(24.0, 1, 24 * 30)  # a reminder while an incident lasts, at most this often
+    alpha: float = bounded(0.001, 0, 0.5, above=True)  # how unlikely by chance a drop must be to count
+    min_articles: int = bounded(5, 1, 1000)  # articles a coverage window needs at least
+    max_window_articles: int = bounded(40, 1, 10000)  # ... and at most (rare fields need wide windows)
+    baseline_days: float = bounded(30.0, 1, 3650)  # the history a source is compared with
+    min_baseline_articles: int = bounded(20, 1, 100000)  # fewer articles of history: still learning
+    coverage_warning: float = bounded(0.7, 0, 1)  # a field (or recognised articles) at most this share of normal
+    coverage_critical: float = bounded(0.4, 0, 1)
+    required_fields: list[str] = field(default_factory=lambda: ["title", "date"])  # judged also without history
+    required_coverage: float = bounded(0.7, 0, 1)  # ... critical below this share
+    short_body: float = bounded(0.5, 0, 1, above=True)  # a body shorter than this share of the source's median
+    unrecognised_warning: float = bounded(0.2, 0, 1)  # share of article pages not recognised (layout drift)
+    unrecognised_critical: float = bounded(0.5, 0, 1)
+    min_pages: int = bounded(5, 1, 10000)  # article pages an unrecognised ratio needs
+    error_warning: float = bounded(0.25, 0, 1)  # an error kind's share of requests above its normal share by
+    error_critical: float = bounded(0.5, 0, 1)
+    min_requests: int = bounded(20, 1, 100000)  # requests an error rate needs
+    rate_limited_warning: int = bounded(2, 1, 1000)  # consecutive crawls served a rate-limit notice
+    rate_limited_critical: int = bounded(4, 1, 1000)
+    failed_warning: int = bounded(2, 1, 1000)  # consecutive failed or killed crawls
+    failed_critical: int = bounded(3, 1, 1000)
+    overdue_warning: float = bounded(3.0, 1, 1000)  # no crawl started for this many schedule intervals
+    overdue_critical: float = bounded(6.0, 1, 1000)
+    stale_factor: float = bounded(1.5, 1, 100)  # no new article for this × the longest gap in the history
+    stale_min_hours: float = bounded(12.0, 0, 24 * 365)  # ... and at least this long
+    stale_history_days: float = bounded(60.0, 1, 3650)
+    duration_factor: float = bounded(3.0, 1, 1000)  # two crawls in a row this many times the median duration
+    duration_min_seconds: float = bounded(120.0, 0, 86400)  # ... and this much longer than it
+    duration_timeout_share: float = bounded(0.8, 0, 1, above=True)  # share of scheduler.crawl_timeout: critical
+
+
+@dataclass
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     crawler: CrawlerConfig = field(default_factory=CrawlerConfig)
@@ -192,6 +236,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
     path: Path | None = None  # the file it came from, if any
 
     def source_names(self) -> list[str]:
@@ -302,6 +347,7 @@ def _validate(cfg: Config) -> None:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
     _validate_alerts(cfg)
+    _validate_health(cfg)
 
 
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
@@ -343,6 +389,7 @@ def _validate_alerts(cfg: Config) -> None:
         for address in rule.recipients:
             if not _ADDRESS.match(address):
                 raise ConfigError(f"{key}.recipients: not a plain e-mail address: {address!r}")
+        _validate_channels(rule.channels, f"{key}.channels")
         if rule.query and rule.topic:
             raise ConfigError(f"{key}: a rule has a query or a topic, not both (rule {rule.name!r})")
         if rule.query:
@@ -352,6 +399,44 @@ def _validate_alerts(cfg: Config) -> None:
                 raise ConfigError(f"{key}.query: {exc}") from None
         elif not rule.topic:
             rule.topic = SHIPPED_TOPIC
+
+
+_CHANNEL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
+ENV_REFERENCE = re.compile(r"\{env:([^}]*)\}")
+
+
+def _validate_channels(channels: list[str], key: str) -> None:
+    """Apprise URLs (``json://host/path``, ``tgram://{env:TG_TOKEN}/CHAT``); secrets as ``{env:NAME}``."""
+    for url in channels:
+        if not isinstance(url, str) or not _CHANNEL.match(url):
+            raise ConfigError(f"{key}: expected an Apprise URL such as json://host/path or "
+                              f"slack://{{env:SLACK_TOKENS}}, got {url!r}")
+        for name in ENV_REFERENCE.findall(url):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ConfigError(f"{key}: {{env:{name}}} in {url!r} is not an environment variable name")
+    if len(set(channels)) != len(channels):
+        raise ConfigError(f"{key}: a channel is listed twice")
+
+
+def _validate_health(cfg: Config) -> None:
+    health = cfg.health
+    parse_schedule(health.interval, "health.interval", cfg.scheduler.timezone)
+    _validate_channels(health.channels, "health.channels")
+    for address in health.recipients:
+        if not isinstance(address, str) or not _ADDRESS.match(address):
+            raise ConfigError(f"health.recipients: not a plain e-mail address: {address!r}")
+    for name in health.required_fields:
+        if name not in ("title", "date", "author", "images"):
+            raise ConfigError(f"health.required_fields: expected title, date, author or images, got {name!r}")
+    if health.coverage_critical > health.coverage_warning:
+        raise ConfigError("health.coverage_critical: must not be above health.coverage_warning")
+    for low, high in (("unrecognised_warning", "unrecognised_critical"), ("error_warning", "error_critical"),
+                      ("rate_limited_warning", "rate_limited_critical"), ("failed_warning", "failed_critical"),
+                      ("overdue_warning", "overdue_critical")):
+        if getattr(health, low) > getattr(health, high):
+            raise ConfigError(f"health.{low}: must not be above health.{high}")
+    if health.min_articles > health.max_window_articles:
+        raise ConfigError("health.min_articles: must not be above health.max_window_articles")
 
 
 def _validate_timezone(name: str) -> None:

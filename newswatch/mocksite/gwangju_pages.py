@@ -177,6 +177,18 @@ def merged_detail_page(r: MockRelease, newer: MockRelease | None, older: MockRel
 </body></html>"""
 
 
+def drifted_detail_page(r: MockRelease, newer: MockRelease | None, older: MockRelease | None) -> str:
+    """A release after a redesign: the city skin's info line renamed with the date moved below the body;
+    the merged skin's article view renamed (its pages are then not recognised at all)."""
+    page = detail_page(r, newer, older)
+    if r.board in MERGED_BOARDS:
+        return page.replace('<article class="board_view">', '<article class="bbs_view_v2">')
+    info_start = page.index('<div class="board_view_info">')
+    info_end = page.index("</div>", info_start) + len("</div>")
+    page = page[:info_start] + page[info_end:]
+    return page.replace('<div class="koglSeView', f'<p class="regist">{r.published:%Y.%m.%d}</p>\n<div class="koglSeView', 1)
+
+
 def list_page(board: str, page: int, rows: list[MockRelease], total: int, record_cnt: int, newest_seqs: set[int]) -> str:
     page_id, board_name = BOARDS[board]
     pages = max(1, -(-total // record_cnt))

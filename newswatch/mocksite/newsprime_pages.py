@@ -81,6 +81,21 @@ def article_page(a: MockArticle, meta_charset: str | None) -> str:
 </body></html>"""
 
 
+def drifted_article_page(a: MockArticle, meta_charset: str | None) -> str:
+    """The desktop page after a redesign: byline and body containers renamed, the date moved below the body
+    without its byline (what a site change does to selectors: the page still answers 200)."""
+    page = article_page(a, meta_charset)
+    names = "・".join(a.reporters) + " 기자"
+    byline_start = page.index('<div class="arvdate">')
+    byline_end = page.index("</div>", byline_start) + len("</div>")
+    page = page[:byline_start] + f'<div class="writer_info"><span class="name">{escape(names)}</span></div>' + \
+        page[byline_end:]
+    page = page.replace('<div id="news_body_area" class="smartOutput">', '<div class="article_txt">')
+    page = page.replace('<div class="cnt_view news_body_area">', '<div class="article_wrap">')
+    return page.replace('<ul class="util2">', f'<p class="reg_info">등록 {a.published:%Y-%m-%d %H:%M}</p>\n'
+                        '<ul class="util2">', 1)
+
+
 def mobile_article_page(a: MockArticle) -> str:
     paragraphs = "<br><br>".join(escape(p, quote=False) for p in a.paragraphs)
     return f"""<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

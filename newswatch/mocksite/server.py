@@ -186,12 +186,13 @@ class _Newsprime(_Site):
         if a is None:
             return _html(npp.not_found_page(), 404)
         delay = self.owner.slow_seconds if no == SLOW_NO else self.owner.article_delay
+        page = npp.drifted_article_page if self.name in self.owner.drifted else npp.article_page
         if a.charset == "euc-kr":
-            reply = Reply(200, npp.article_page(a, "euc-kr").encode("cp949"), "text/html; charset=euc-kr")
+            reply = Reply(200, page(a, "euc-kr").encode("cp949"), "text/html; charset=euc-kr")
         elif a.charset == "cp949-undeclared":
-            reply = Reply(200, npp.article_page(a, None).encode("cp949"), "text/html")
+            reply = Reply(200, page(a, None).encode("cp949"), "text/html")
         else:
-            reply = _html(npp.article_page(a, "utf-8"))
+            reply = _html(page(a, "utf-8"))
         reply.delay = delay
         return self.conditional(reply, a.edited or a.published, headers)
 
@@ -253,7 +254,8 @@ class _Gwangju(_Site):
         i = ordered.index(r)
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
-        return self.conditional(_html(gp.detail_page(r, newer, older)), r.edited or r.published, headers)
+        page = gp.drifted_detail_page if self.name in self.owner.drifted else gp.detail_page
+        return self.conditional(_html(page(r, newer, older)), r.edited or r.published, headers)
 
     def download(self, query: dict[str, list[str]]) -> Reply:
         r = self.releases.get((_q(query, "boardId"), int(_q(query, "seq") or 0)))
@@ -316,6 +318,7 @@ class MockSites:
         self.hostile_links = hostile_links  # a redirect loop and a gzip bomb on the first list page
         self.article_delay = 0.0  # seconds every article page takes (to interrupt a crawl halfway)
         self._faults: list[list] = []
+        self.drifted: set[str] = set()  # sites serving their article pages in a changed layout (see drift())
         self._newsprime = _Newsprime(self, newsprime if newsprime is not None else default_newsprime())
         self._gwangju = _Gwangju(self, gwangju if gwangju is not None else default_gwangju())
         self._ports = (newsprime_port, gwangju_port)
@@ -375,6 +378,18 @@ class MockSites:
             old = self._gwangju.releases[(board, seq)]
             changes.setdefault("edited", datetime.now(old.published.tzinfo))
             self._gwangju.releases[(board, seq)] = replace(old, **changes)
+
+    def drift(self, site: str, on: bool = True) -> None:
+        """Serve ``site``'s ("newsprime" or "gwangju") article pages in a changed layout, or the usual one again.
+
+        newsprime: byline and body containers renamed, the date moved below the body (articles still read, without
+        date and author). gwangju: the city skin's info line renamed and its date moved (no date); the merged
+        skin's view renamed (its pages no longer recognised).
+        """
+        if site not in (self._newsprime.name, self._gwangju.name):
+            raise ValueError(f"no mock site {site!r}")
+        with self.lock:
+            (self.drifted.add if on else self.drifted.discard)(site)
 
     def requests(self, site: str | None = None) -> list[LoggedRequest]:
         with self.lock:

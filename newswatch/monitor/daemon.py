@@ -27,6 +27,7 @@ from newswatch.alerts.service import AlertService
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, Schedule, parse_schedule
 from newswatch.crawl import enabled_sources
+from newswatch.health.service import HealthService
 from newswatch.monitor.locks import CrawlLock
 
 logger = logging.getLogger("newswatch.monitor.daemon")
@@ -80,11 +81,13 @@ class Monitor:
 
     def __init__(self, config: Config, db_path: str | os.PathLike[str], *, clock: Clock = system_clock,
                  scheduler: BaseScheduler | None = None, alerts: AlertService | None = None,
-                 crawl_argv: Callable[[str], list[str]] | None = None) -> None:
+                 crawl_argv: Callable[[str], list[str]] | None = None,
+                 health: HealthService | None = None) -> None:
         self.config = config
         self.db_path = Path(db_path)
         self.clock = clock
         self.alerts = alerts
+        self.health = health
         self.crawl_argv = crawl_argv or self._default_argv
         self.sources = enabled_sources(config)
         self.scheduler = scheduler or BlockingScheduler(timezone=config.scheduler.timezone)
@@ -99,7 +102,7 @@ class Monitor:
         argv = [sys.executable, "-m", "newswatch.cli"]
         if self.config.path is not None:
             argv += ["--config", str(self.config.path)]
-        return argv + ["crawl", "--source", source, "--db", str(self.db_path), "--quiet"]
+        return argv + ["crawl", "--source", source, "--db", str(self.db_path), "--quiet", "--no-health"]
 
     def store(self):  # type: ignore[no-untyped-def]
         from storage import Store
@@ -160,8 +163,24 @@ class Monitor:
         self._close_records(outcome)
         self._log_crawl(outcome, child.pid)
         if outcome.status != "skipped":
+            self.check_health([source])
             self.crawl_finished()
         return outcome
+
+    def check_health(self, sources: list[str] | None = None) -> None:
+        """The health monitors after a crawl (and every health.interval); their notices are sent at once."""
+        if self.health is None or not self.config.health.enabled:
+            return
+        try:
+            report = self.health.check(sources)
+        except Exception:  # the daemon outlives a failing evaluation; the next crawl evaluates again
+            logger.exception("health check of %s failed", ", ".join(sources or self.sources))
+            return
+        if report.queued and self.alerts is not None:
+            try:
+                self.alerts.deliver()  # busy (another delivery running): the outbox job sends them
+            except Exception:
+                logger.exception("sending health notices failed; the outbox retries them")
 
     def _log_crawl(self, outcome: CrawlOutcome, pid: int) -> None:
         """One line per crawl with its counts (from the record the child wrote)."""
@@ -251,6 +270,9 @@ class Monitor:
                 self.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: service.digest(name))
         self.add_job("outbox", parse_schedule(self.config.scheduler.outbox_interval, "outbox_interval", tz),
                      service.deliver)
+        if self.health is not None and self.config.health.enabled:  # staleness, overdue crawls, reminders
+            self.add_job("health", parse_schedule(self.config.health.interval, "health.interval", tz),
+                         self.check_health)
         if self.alerts is None:
             self.alerts = service
 
