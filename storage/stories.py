@@ -94,6 +94,7 @@ class StoryIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.db = conn
+        self.second_stage = True  # False: shingles only, as before the second stage (benchmarks compare both)
 
     def assign(self, article_id: int, source: str, text: str, day: int, *, copy_of: int | None = None) -> int:
         """Put a newly stored article into a story (its exact copy's, a near-duplicate's, or a new one)."""
