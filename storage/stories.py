@@ -47,9 +47,10 @@ WINDOW_DAYS = 7
 MIN_SHARE = 0.5  # another outlet's rewrite keeps at least half of the shorter text
 MIN_SHARE_SAME_SOURCE = 0.8  # a source does not rewrite itself: its copies are re-publications, nearly identical
 MIN_SHINGLES = 20  # below this (a line or two), texts are too short to call copies unless identical
-MIN_SHARED_TERMS = 2  # specifics shared with the new article that make an article a second-stage candidate
-MAX_TERM_CANDIDATES = 30  # at most this many, those sharing the most specifics first
-GATE_TEXT, GATE_SPECIFICS = 0.2, 0.5  # below both, a candidate is not worth analysing (dev rewrites: 0.3, 0.58)
+MIN_SHARED_TERMS = 2  # distinctive specifics shared with the new article that make an article a candidate
+COMMON_TERM = 40  # a specific in more articles of the window is common ("1명", this week's dates): not counted
+MAX_TERM_CANDIDATES = 30  # at most this many, those sharing the most distinctive specifics first
+GATE_TEXT, GATE_TERMS = 0.2, 3  # below both (text share, distinctive specifics shared), Kiwi is not run
 _TEXT_SQL = "coalesce(a.subtitle || char(10), '') || a.body_text"  # story_text() of a stored article
 
 
@@ -169,16 +170,16 @@ class StoryIndex:
         grams = shingles(text)
         keys = band_keys(grams)
         if not self.second_stage:
-            story = choose_story(grams, source, self.candidates(article_id, keys, day)) or article_id
+            story = choose_story(grams, source, self.candidates(article_id, keys, day)[0]) or article_id
             self._add_keys(article_id, keys, day)
             self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story, article_id])
             return story
         title, published_at = self.db.execute("SELECT title, published_at FROM articles WHERE id = ?",
                                               [article_id]).fetchone()
         mine = self.profiles.get(article_id, title, text, published_at)
-        terms = term_keys(storymatch.specifics(text))  # the text's alone: an edit can take exactly these out
-        found = self.candidates(article_id, keys, day, terms)
-        links = self.match(article_id, grams, source, mine, found)
+        named = dict(zip(terms := term_keys(specs := sorted(storymatch.specifics(text))), specs, strict=True))
+        found, common = self.candidates(article_id, keys, day, terms)  # the text's terms: an edit takes them out
+        links = self.match(article_id, grams, source, mine, found, {named[k] for k in common})
         story = min((link.story for link in links), default=article_id)
         self._add_keys(article_id, keys, day)
         self._add_terms(article_id, terms, day)
@@ -190,8 +191,8 @@ class StoryIndex:
         self._record(article_id, links)
         return story
 
-    def match(self, article_id: int, grams: set[str], source: str, mine: Profile,
-              found: list[Candidate]) -> list[Link]:
+    def match(self, article_id: int, grams: set[str], source: str, mine: Profile, found: list[Candidate],
+              common: set[str] = frozenset()) -> list[Link]:  # type: ignore[assignment]
         """The best link into each story this article belongs to, best story first.
 
         The first stage decides for copies; the second compares events with another source's candidates of the
@@ -215,7 +216,7 @@ class StoryIndex:
                 continue
             raw = len(grams & candidate.grams) / max(min(len(grams), len(candidate.grams)), 1)
             theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
-            if raw < GATE_TEXT and storymatch.specifics_share(mine, theirs) < GATE_SPECIFICS:
+            if raw < GATE_TEXT and len(mine.specifics.keys() & theirs.specifics.keys() - common) < GATE_TERMS:
                 continue  # nothing in common worth analysing: Kiwi is not run
             values = storymatch.features(raw, mine, theirs)
             score = storymatch.score(values)
@@ -259,30 +260,42 @@ class StoryIndex:
             [(week(day), key, day, article_id) for key in keys])
 
     def candidates(self, article_id: int, keys: list[int], day: int, terms: list[int] | None = None
-                   ) -> list[Candidate]:
-        """Articles within the window of ``day`` sharing a band key, or MIN_SHARED_TERMS specifics keys."""
+                   ) -> tuple[list[Candidate], set[int]]:
+        """Articles within the window of ``day`` sharing a band key, or MIN_SHARED_TERMS distinctive specifics
+        keys; and which of ``terms`` are common in the window (in more than COMMON_TERM articles)."""
         weeks = list(range(week(day - WINDOW_DAYS), week(day + WINDOW_DAYS) + 1))
         in_weeks = f"week IN ({','.join('?' * len(weeks))})"
         ids: set[int] = set()
+        common: set[int] = set()
         if keys:
             ids.update(r[0] for r in self.db.execute(
                 f"SELECT DISTINCT article_id FROM story_bands WHERE {in_weeks} "
                 f"AND key IN ({','.join('?' * len(keys))}) AND day BETWEEN ? AND ?",
                 [*weeks, *keys, day - WINDOW_DAYS, day + WINDOW_DAYS]))
         if terms:
-            ids.update(r[0] for r in self.db.execute(
-                f"SELECT article_id FROM story_terms WHERE {in_weeks} AND key IN ({','.join('?' * len(terms))}) "
-                f"AND day BETWEEN ? AND ? GROUP BY article_id HAVING count(*) >= ? ORDER BY count(*) DESC, "
-                f"article_id DESC LIMIT ?",
-                [*weeks, *terms, day - WINDOW_DAYS, day + WINDOW_DAYS, MIN_SHARED_TERMS, MAX_TERM_CANDIDATES]))
+            having: dict[int, list[int]] = defaultdict(list)
+            for key, other in self.db.execute(
+                    f"SELECT key, article_id FROM story_terms WHERE {in_weeks} "
+                    f"AND key IN ({','.join('?' * len(terms))}) AND day BETWEEN ? AND ?",
+                    [*weeks, *terms, day - WINDOW_DAYS, day + WINDOW_DAYS]):
+                having[key].append(other)
+            shared: dict[int, int] = defaultdict(int)
+            for key, others in having.items():
+                if len(others) > COMMON_TERM:
+                    common.add(key)
+                    continue
+                for other in others:
+                    shared[other] += 1
+            ranked = sorted((n, other) for other, n in shared.items() if n >= MIN_SHARED_TERMS)
+            ids.update(other for _, other in ranked[-MAX_TERM_CANDIDATES:])
         ids.discard(article_id)
         if not ids:
-            return []
+            return [], common
         rows = self.db.execute(
             f"SELECT coalesce(a.story_id, a.id), a.source, {_TEXT_SQL}, a.id, a.title, a.published_at "
             f"FROM articles a WHERE a.id IN ({','.join('?' * len(ids))}) ORDER BY a.id", sorted(ids)).fetchall()
         return [Candidate(story, source, shingles(text), i, title, text, published_at)
-                for story, source, text, i, title, published_at in rows]
+                for story, source, text, i, title, published_at in rows], common
 
     # --- reading -----------------------------------------------------------------------------------------------
 

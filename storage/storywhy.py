@@ -57,18 +57,20 @@ class _Explainer:
         """How the story came to hold this article's first story: the bridge that merged them, if any."""
         rows = self.db.execute(
             "SELECT l.article_id, l.member_id FROM story_links l JOIN articles a ON a.id = l.article_id "
-            "WHERE a.story_id = ? AND l.merged = 1 ORDER BY l.article_id", [story]).fetchall()
-        bridges = {bridge for bridge, _ in rows}
-        if article_id in bridges:
-            others = [member for bridge, member in rows if bridge == article_id]
-            return f" · 이 기사가 {', '.join(f'#{self.starter(m)}' for m in others)} 이야기와 이어 하나로 합침"
-        mine = self.starter(article_id)
-        if mine == story:
-            return ""
+            "WHERE a.story_id = ? AND l.article_id IN (SELECT article_id FROM story_links WHERE merged = 1) "
+            "ORDER BY l.article_id, l.member_id", [story]).fetchall()
+        joined: dict[int, set[int]] = {}  # bridge: the first articles of the stories it joined
         for bridge, member in rows:
-            if self.starter(member) == mine:
+            joined.setdefault(bridge, set()).add(self.starter(member))
+        if article_id in joined:
+            return f" · 이 기사가 {', '.join(f'#{s}' for s in sorted(joined[article_id]))} 이야기를 이어 하나로 합침"
+        mine = self.starter(article_id)
+        if mine == story and not any(mine in starters for starters in joined.values()):
+            return ""
+        for bridge, starters in joined.items():
+            if mine in starters and (mine != story or len(starters) > 1):
                 return f" · {self.article(bridge)} 기사가 두 이야기를 이어 하나로 합침"
-        return f" · 다른 기사가 #{mine} 이야기를 #{story} 이야기와 이어 합침" if rows else ""
+        return ""
 
     def explain(self, article_id: int) -> str:
         row = self.db.execute("SELECT coalesce(story_id, id), duplicate_of FROM articles WHERE id = ?",
