@@ -47,7 +47,7 @@ _OPINION = re.compile(r"^\s*[\[【<(]\s*[^\]】>)]{0,6}(사설|칼럼|기자수�
                       r"취재후기|수첩|옴부즈맨|만평|독자투고|사람과\s*사람)[^\]】>)]{0,6}[\]】>)]")
 _AFTERNOON = {"오후", "밤"}
 LEAD_CHARS = 150
-OPINION_UNMARKED = 1.0
+OPINION_UNMARKED = 1.0  # an unmarked piece that argues counts as marked
 ANALYSED_CHARS = 600  # of the text, after the title, given to Kiwi (~10 µs a character: ~10 ms at most)
 
 
@@ -143,10 +143,9 @@ def is_opinion(title: str) -> bool:
 
 
 def opinion(title: str, text: str) -> float:
-    """1 for a piece marked as opinion; 0.5 for one unmarked that argues (three or more of its own sentences,
-    quotes aside, and at least 15 %, end "…해야 한다", "…바란다", "…아닌가": dev reports have at most two,
-    eligibility rules such as "…이하여야 한다"; editorials three to five). The half is set by hand, not fitted:
-    every dev editorial is marked."""
+    """1 for a piece marked as opinion, or unmarked but arguing: three or more of its own sentences (quotes
+    aside), at least 15 %, end "…해야 한다", "…바란다", "…아닌가" (dev reports have at most two — eligibility
+    rules such as "…이하여야 한다" — dev editorials three to five). A mildly arguing unmarked column is missed."""
     if is_opinion(title):
         return 1.0
     sentences = [s.strip() for s in _SENTENCE.findall(_QUOTED.sub('""', text))]

@@ -82,7 +82,7 @@ def test_conflicting_titles_dates_and_opinion_pieces():
     arguing = ("버스가 늘었다. 일정보다 안전이 먼저여야 한다. 주민 목소리도 들어야 한다. 요금도 따져봐야 한다. "
                "서두를 일은 아니다. 그는 \"빨리 해야 한다\"고 말했다.")
     rules = "소득이 중위소득 100% 이하여야 한다. 서류를 함께 내야 한다. 신청은 누리집에서 받는다. 발표는 2월 25일이다."
-    assert storymatch.opinion("수소버스, 서두를 일 아니다", arguing) == 0.5  # unmarked, but it argues
+    assert storymatch.opinion("수소버스, 서두를 일 아니다", arguing) == 1.0  # unmarked, but it argues
     assert storymatch.opinion("청년 월세 지원", rules) == 0.0  # eligibility rules are not an opinion
     assert storymatch.opinion("[사설] 수소버스", rules) == 1.0
 
