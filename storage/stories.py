@@ -210,6 +210,7 @@ class StoryIndex:
                     best[candidate.story] = link
             elif not same_source:
                 later.append(candidate)
+        worth: list[tuple[Candidate, float, Profile]] = []
         for candidate in later:
             held = best.get(candidate.story)
             if held is not None and held.how == "text":
@@ -218,6 +219,11 @@ class StoryIndex:
             theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
             if raw < GATE_TEXT and len(mine.specifics.keys() & theirs.specifics.keys() - common) < GATE_TERMS:
                 continue  # nothing in common worth analysing: Kiwi is not run
+            worth.append((candidate, raw, theirs))
+        if worth:
+            storymatch.analyse(mine, *(theirs for _, _, theirs in worth))  # one Kiwi batch
+        for candidate, raw, theirs in worth:
+            held = best.get(candidate.story)
             values = storymatch.features(raw, mine, theirs)
             score = storymatch.score(values)
             if self.trace is not None:

@@ -169,7 +169,7 @@ def title_numbers(title: str) -> dict[str, set[str]]:
 # --- per-article profiles ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Profile:
     """What the second stage compares of one article; ``nouns``/``names`` filled on demand (Kiwi)."""
 
@@ -212,19 +212,19 @@ def lead_text(text: str, at_least: int = LEAD_CHARS) -> str:
     return "\n".join(kept)
 
 
-def analyse(p: Profile) -> Profile:
-    """Fill in content nouns and names with Kiwi (the costly part: only for candidates that need it)."""
-    if p.nouns is None:
-        from newswatch.text.korean import morphemes
+def analyse(*profiles: Profile) -> None:
+    """Fill in content nouns and names with Kiwi — the costly part, so only for pairs that need it — analysing
+    the texts not done yet in one call (Kiwi spreads a batch over its worker threads)."""
+    from newswatch.text.korean import NOUN_TAGS, analyser
 
-        nouns, names = set(), set()
-        for m in morphemes(p.title + "\n" + p.text[:ANALYSED_CHARS]):
-            if m.tag in ("NNG", "NNP", "SL", "SH") and len(m.form) >= 2:
-                nouns.add(m.form)
-                if m.tag in ("NNP", "SL"):
-                    names.add(m.form)
-        p.nouns, p.names = nouns, names
-    return p
+    todo = [p for p in dict.fromkeys(profiles) if p.nouns is None]
+    if not todo:
+        return
+    texts = [p.title + "\n" + p.text[:ANALYSED_CHARS] for p in todo]
+    results = analyser().tokenize(texts) if len(texts) > 1 else [analyser().tokenize(texts[0])]
+    for p, tokens in zip(todo, results, strict=True):
+        nouns = {t.form for t in tokens if t.tag in NOUN_TAGS and len(t.form) >= 2}
+        p.nouns, p.names = nouns, {t.form for t in tokens if t.tag in ("NNP", "SL") and len(t.form) >= 2}
 
 
 class ProfileCache:
@@ -276,8 +276,7 @@ def title_conflict(a: Profile, b: Profile) -> float:
 
 def features(share: float, a: Profile, b: Profile) -> dict[str, float]:
     """The second stage's evidence for one pair (``share``: the shorter text's shingles found in the other)."""
-    analyse(a)
-    analyse(b)
+    analyse(a, b)
     assert a.nouns is not None and b.nouns is not None and a.names is not None and b.names is not None
     gap = abs((a.when - b.when).total_seconds()) / 86400 if a.when and b.when else 3.0
     shared = a.specifics.keys() & b.specifics.keys()
