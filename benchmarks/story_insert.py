@@ -184,7 +184,8 @@ def warm_kiwi() -> float:
     return time.perf_counter() - started
 
 
-def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dict[str, object]:
+def measure(path: Path, count: int, new: int, words: list[str], run: str, second_stage: bool = True
+            ) -> dict[str, object]:
     rng = random.Random(run)  # the same batch for both stores, a new one each run
     last_day = FIRST_DAY + timedelta(days=(count - 1) // PER_DAY)
     times: dict[str, list[float]] = {"fresh": [], "light": [], "heavy": []}
@@ -192,6 +193,7 @@ def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dic
     false_groups = 0
     with Store(path) as store:
         reset(store, count)
+        store.stories.second_stage = second_stage
         recent = [store.article(i) for i in range(count - 3 * PER_DAY, count + 1, 7)]
         for n in range(new):
             kind = ("fresh", "light", "fresh", "heavy")[n % 4]
@@ -213,7 +215,8 @@ def measure(path: Path, count: int, new: int, words: list[str], run: str) -> dic
             else:
                 grouped[kind] += result.story_id == (original.id if joined else -1)
     every = sorted(t for ts in times.values() for t in ts)
-    return {"articles": count, "saves": new, "median_ms": statistics.median(every),
+    return {"articles": count, "stages": 2 if second_stage else 1, "saves": new,
+            "median_ms": statistics.median(every),
             "p95_ms": every[int(0.95 * (len(every) - 1))], "saves_per_s": 1000 * len(every) / sum(every),
             "median_ms_by_kind": {k: round(statistics.median(v), 2) for k, v in times.items() if v},
             "p95_ms_by_kind": {k: round(sorted(v)[int(0.95 * (len(v) - 1))], 2) for k, v in times.items() if v},
@@ -256,6 +259,8 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=400)
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--build-only", action="store_true", help="build the stores, measure nothing")
+    parser.add_argument("--stages", choices=("both", "two"), default="both",
+                        help="both: time the first stage alone too (the grouping before the second stage), same run")
     parser.add_argument("--backfill", action="store_true", help="also time giving the first store's articles "
                         "their stories from scratch (what upgrading a store made before stories costs)")
     args = parser.parse_args()
@@ -270,20 +275,25 @@ def main() -> None:
         print(f"{path}: ready in {time.perf_counter() - started:,.0f} s", flush=True)
         if args.build_only:
             continue
-        results.append(measure(path, count, args.new, words, run))
-        print(json.dumps(results[-1]), flush=True)
+        for second in ([False, True] if args.stages == "both" else [True]):
+            results.append(measure(path, count, args.new, words, run, second))
+            print(json.dumps(results[-1]), flush=True)
     if args.build_only:
         return
-    print("| store | saves | median ms | p95 ms | saves/s | light rewrites grouped | heavy rewrites grouped "
+    print("| store | stages | saves | median ms | p95 ms | saves/s | light rewrites grouped | heavy rewrites grouped "
           "| fresh wrongly grouped |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['articles']:,} | {r['saves']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['saves_per_s']:.0f} "
+        print(f"| {r['articles']:,} | {r['stages']} | {r['saves']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} "
+              f"| {r['saves_per_s']:.0f} "
               f"| {r['rewrites_grouped']}/{r['rewrites']} | {r['heavy_grouped']}/{r['heavy']} "
               f"| {r['fresh_wrongly_grouped']}/{r['fresh']} |")
-    if len(results) == 2:
-        print(f"1,000,000 / 10,000: median time {results[1]['median_ms'] / results[0]['median_ms']:.2f}×, "
-              f"saves/s {results[1]['saves_per_s'] / results[0]['saves_per_s']:.2f}×")
+    for stages in (1, 2):
+        pair = [r for r in results if r["stages"] == stages]
+        if len(pair) == 2:
+            small, large = pair
+            print(f"{stages} stage(s), 1,000,000 / 10,000: median time {large['median_ms'] / small['median_ms']:.2f}×"
+                  f", saves/s {large['saves_per_s'] / small['saves_per_s']:.2f}×")
     if args.backfill:
         first = Path(args.dir) / f"stories_{args.sizes.split(',')[0]}.db"
         print("backfill:", json.dumps(measure_backfill(first)))

@@ -12,10 +12,12 @@ department's boilerplate paragraph must not group).
 Second stage, events (storage.storymatch): a heavy rewrite keeps a third to a half of the release's text and
 shares few band keys with it, so the net is widened: articles of the window sharing at least MIN_SHARED_TERMS of
 its specifics (amounts with units, dates, short quoted names; their keys are in ``story_terms``) are candidates
-too. Another source's candidate the first stage did not accept, and that shares enough to be worth it (GATE_*),
-is scored by a small logistic model on what the two report; at EVENT_THRESHOLD or more it joins. Kiwi runs only
-there, and analyses are cached. A source's own articles are compared by the first stage alone (a source does not
-rewrite itself: its copies are re-publications).
+too (distinctive ones: a specific in more than COMMON_TERM articles of the window is not counted). Another
+source's candidate the first stage did not accept, and that shares enough to be worth it (GATE_TEXT of its text,
+or MIN_SHARED_TERMS specifics), is scored by a small logistic model on what the two report; at
+storymatch.THRESHOLD or more it joins. Kiwi runs only there, on a batch, and analyses are cached. A source's
+own articles are compared by the first stage alone (a source does not rewrite itself: its copies are
+re-publications).
 
 Every story the article passes is joined: when it passes two (a late rewrite bridging a release's story and a
 story of an earlier rewrite that had been missed), they are merged into the oldest — the others' articles take
@@ -47,10 +49,10 @@ WINDOW_DAYS = 7
 MIN_SHARE = 0.5  # another outlet's rewrite keeps at least half of the shorter text
 MIN_SHARE_SAME_SOURCE = 0.8  # a source does not rewrite itself: its copies are re-publications, nearly identical
 MIN_SHINGLES = 20  # below this (a line or two), texts are too short to call copies unless identical
-MIN_SHARED_TERMS = 2  # distinctive specifics shared with the new article that make an article a candidate
+MIN_SHARED_TERMS = 3  # distinctive specifics shared with the new article that make an article a candidate
 COMMON_TERM = 40  # a specific in more articles of the window is common ("1명", this week's dates): not counted
 MAX_TERM_CANDIDATES = 30  # at most this many, those sharing the most distinctive specifics first
-GATE_TEXT, GATE_TERMS = 0.2, 3  # below both (text share, distinctive specifics shared), Kiwi is not run
+GATE_TEXT = 0.2  # a candidate sharing less text, and fewer than MIN_SHARED_TERMS specifics: Kiwi is not run
 _TEXT_SQL = "coalesce(a.subtitle || char(10), '') || a.body_text"  # story_text() of a stored article
 
 
@@ -63,6 +65,7 @@ class Candidate:
     title: str = ""
     text: str = ""
     published_at: str | None = None
+    terms: int = 0  # distinctive specifics it shares with the new article
 
 
 @dataclass
@@ -170,16 +173,16 @@ class StoryIndex:
         grams = shingles(text)
         keys = band_keys(grams)
         if not self.second_stage:
-            story = choose_story(grams, source, self.candidates(article_id, keys, day)[0]) or article_id
+            story = choose_story(grams, source, self.candidates(article_id, keys, day)) or article_id
             self._add_keys(article_id, keys, day)
             self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story, article_id])
             return story
         title, published_at = self.db.execute("SELECT title, published_at FROM articles WHERE id = ?",
                                               [article_id]).fetchone()
         mine = self.profiles.get(article_id, title, text, published_at)
-        named = dict(zip(terms := term_keys(specs := sorted(storymatch.specifics(text))), specs, strict=True))
-        found, common = self.candidates(article_id, keys, day, terms)  # the text's terms: an edit takes them out
-        links = self.match(article_id, grams, source, mine, found, {named[k] for k in common})
+        terms = term_keys(storymatch.specifics(text))
+        found = self.candidates(article_id, keys, day, terms)  # the text's terms: an edit can take them out
+        links = self.match(article_id, grams, source, mine, found)
         story = min((link.story for link in links), default=article_id)
         self._add_keys(article_id, keys, day)
         self._add_terms(article_id, terms, day)
@@ -191,8 +194,8 @@ class StoryIndex:
         self._record(article_id, links)
         return story
 
-    def match(self, article_id: int, grams: set[str], source: str, mine: Profile, found: list[Candidate],
-              common: set[str] = frozenset()) -> list[Link]:  # type: ignore[assignment]
+    def match(self, article_id: int, grams: set[str], source: str, mine: Profile, found: list[Candidate]
+              ) -> list[Link]:
         """The best link into each story this article belongs to, best story first.
 
         The first stage decides for copies; the second compares events with another source's candidates of the
@@ -216,9 +219,9 @@ class StoryIndex:
             if held is not None and held.how == "text":
                 continue
             raw = len(grams & candidate.grams) / max(min(len(grams), len(candidate.grams)), 1)
-            theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
-            if raw < GATE_TEXT and len(mine.specifics.keys() & theirs.specifics.keys() - common) < GATE_TERMS:
+            if raw < GATE_TEXT and candidate.terms < MIN_SHARED_TERMS:
                 continue  # nothing in common worth analysing: Kiwi is not run
+            theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
             worth.append((candidate, raw, theirs))
         if worth:
             storymatch.analyse(mine, *(theirs for _, _, theirs in worth))  # one Kiwi batch
@@ -266,13 +269,13 @@ class StoryIndex:
             [(week(day), key, day, article_id) for key in keys])
 
     def candidates(self, article_id: int, keys: list[int], day: int, terms: list[int] | None = None
-                   ) -> tuple[list[Candidate], set[int]]:
+                   ) -> list[Candidate]:
         """Articles within the window of ``day`` sharing a band key, or MIN_SHARED_TERMS distinctive specifics
-        keys; and which of ``terms`` are common in the window (in more than COMMON_TERM articles)."""
+        keys (a key in more than COMMON_TERM articles of the window is common: "1명", this week's dates)."""
         weeks = list(range(week(day - WINDOW_DAYS), week(day + WINDOW_DAYS) + 1))
         in_weeks = f"week IN ({','.join('?' * len(weeks))})"
         ids: set[int] = set()
-        common: set[int] = set()
+        shared: dict[int, int] = defaultdict(int)
         if keys:
             ids.update(r[0] for r in self.db.execute(
                 f"SELECT DISTINCT article_id FROM story_bands WHERE {in_weeks} "
@@ -285,10 +288,8 @@ class StoryIndex:
                     f"AND key IN ({','.join('?' * len(terms))}) AND day BETWEEN ? AND ?",
                     [*weeks, *terms, day - WINDOW_DAYS, day + WINDOW_DAYS]):
                 having[key].append(other)
-            shared: dict[int, int] = defaultdict(int)
-            for key, others in having.items():
+            for others in having.values():
                 if len(others) > COMMON_TERM:
-                    common.add(key)
                     continue
                 for other in others:
                     shared[other] += 1
@@ -296,12 +297,12 @@ class StoryIndex:
             ids.update(other for _, other in ranked[-MAX_TERM_CANDIDATES:])
         ids.discard(article_id)
         if not ids:
-            return [], common
+            return []
         rows = self.db.execute(
             f"SELECT coalesce(a.story_id, a.id), a.source, {_TEXT_SQL}, a.id, a.title, a.published_at "
             f"FROM articles a WHERE a.id IN ({','.join('?' * len(ids))}) ORDER BY a.id", sorted(ids)).fetchall()
-        return [Candidate(story, source, shingles(text), i, title, text, published_at)
-                for story, source, text, i, title, published_at in rows], common
+        return [Candidate(story, source, shingles(text), i, title, text, published_at, shared.get(i, 0))
+                for story, source, text, i, title, published_at in rows]
 
     # --- reading -----------------------------------------------------------------------------------------------
 
