@@ -3,12 +3,14 @@
 Builds two stores of synthetic Korean articles at the same density (270 articles a day, so the story window
 holds the same number of articles in both): 10,000 articles (37 days) and 1,000,000 (about ten years), with
 their FTS rows, real LSH band keys and specifics keys (each article carries 4–8 amounts, counts and dates, as
-news does). Then saves the same batch of new articles into each through ``Store.save_article`` — half of them
-fresh, a quarter light rewrites of an article from the last days (a paragraph dropped, words changed, a dateline
-added), a quarter heavy rewrites (two sentences in five kept, reordered, the rest new, every figure kept: the
-second stage, Kiwi included, decides those) — timing every save, and counts how the rewrites were grouped.
-Each run first removes what earlier runs saved, so every run measures the store as built. Kiwi is loaded
-before timing (its first analysis in a process costs about 3 s, reported apart).
+news does). Then saves the same kind of batch into each through ``Store.save_article``, one save into each
+store in turn (so the machine's load falls on both alike) — half of them fresh, a quarter light rewrites of an
+article from the last days (a paragraph dropped, words changed, a dateline added), a quarter heavy rewrites (two
+sentences in five kept, reordered, the rest new, every figure kept: the second stage, Kiwi included, decides
+those) — timing every save, and counts how the rewrites were grouped. With ``--stages both`` (the default) the
+first stage alone is timed the same way first, for comparison. Each run first removes what earlier runs saved,
+so every run measures the store as built. Kiwi is loaded before timing (its first analysis in a process costs
+about 3 s, reported apart).
 
     .venv/bin/python benchmarks/story_insert.py [--dir bench-data] [--new 400] [--backfill]
 """
@@ -21,6 +23,7 @@ import random
 import shutil
 import statistics
 import time
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -184,45 +187,56 @@ def warm_kiwi() -> float:
     return time.perf_counter() - started
 
 
-def measure(path: Path, count: int, new: int, words: list[str], run: str, second_stage: bool = True
-            ) -> dict[str, object]:
-    rng = random.Random(run)  # the same batch for both stores, a new one each run
-    last_day = FIRST_DAY + timedelta(days=(count - 1) // PER_DAY)
-    times: dict[str, list[float]] = {"fresh": [], "light": [], "heavy": []}
-    grouped = {"light": 0, "heavy": 0}
-    false_groups = 0
-    with Store(path) as store:
-        reset(store, count)
-        store.stories.second_stage = second_stage
-        recent = [store.article(i) for i in range(count - 3 * PER_DAY, count + 1, 7)]
+def measure(stores: list[tuple[Path, int]], new: int, words: list[str], run: str, second_stage: bool = True
+            ) -> list[dict[str, object]]:
+    """Save the same kind of batch into each store, one save into each in turn: the machine's load (other jobs,
+    checkpoints) falls on every store alike, so their rates compare within the run."""
+    state = []
+    with ExitStack() as stack:
+        for path, count in stores:
+            store = stack.enter_context(Store(path))
+            reset(store, count)
+            store.stories.second_stage = second_stage
+            recent = [store.article(i) for i in range(count - 3 * PER_DAY, count + 1, 7)]
+            state.append({"store": store, "count": count, "recent": recent, "rng": random.Random(run),
+                          "last_day": FIRST_DAY + timedelta(days=(count - 1) // PER_DAY),
+                          "times": {"fresh": [], "light": [], "heavy": []}, "grouped": {"light": 0, "heavy": 0},
+                          "false": 0})
         for n in range(new):
             kind = ("fresh", "light", "fresh", "heavy")[n % 4]
-            original = rng.choice(recent)
-            assert original is not None
-            if kind == "light":
-                article = rewrite(original.article, rng, words, n)
-            elif kind == "heavy":
-                article = heavy_rewrite(original.article, rng, words, n)
-            else:
-                article = synthetic(10**9 + n, rng, words, last_day)
-            article.source_id += run
-            started = time.perf_counter()
-            result = store.save_article(article)
-            times[kind].append((time.perf_counter() - started) * 1000)
-            joined = result.story_id != result.article_id
-            if kind == "fresh":
-                false_groups += joined
-            else:
-                grouped[kind] += result.story_id == (original.id if joined else -1)
-    every = sorted(t for ts in times.values() for t in ts)
-    return {"articles": count, "stages": 2 if second_stage else 1, "saves": new,
-            "median_ms": statistics.median(every),
-            "p95_ms": every[int(0.95 * (len(every) - 1))], "saves_per_s": 1000 * len(every) / sum(every),
+            for s in state:
+                rng = s["rng"]
+                original = rng.choice(s["recent"])
+                assert original is not None
+                if kind == "light":
+                    article = rewrite(original.article, rng, words, n)
+                elif kind == "heavy":
+                    article = heavy_rewrite(original.article, rng, words, n)
+                else:
+                    article = synthetic(10**9 + n, rng, words, s["last_day"])
+                article.source_id += run
+                started = time.perf_counter()
+                result = s["store"].save_article(article)
+                s["times"][kind].append((time.perf_counter() - started) * 1000)
+                joined = result.story_id != result.article_id
+                if kind == "fresh":
+                    s["false"] += joined
+                else:
+                    s["grouped"][kind] += result.story_id == (original.id if joined else -1)
+    out = []
+    for s in state:
+        times, grouped = s["times"], s["grouped"]
+        every = sorted(t for ts in times.values() for t in ts)
+        out.append({
+            "articles": s["count"], "stages": 2 if second_stage else 1, "saves": new,
+            "median_ms": statistics.median(every), "p95_ms": every[int(0.95 * (len(every) - 1))],
+            "saves_per_s": 1000 * len(every) / sum(every),
             "median_ms_by_kind": {k: round(statistics.median(v), 2) for k, v in times.items() if v},
             "p95_ms_by_kind": {k: round(sorted(v)[int(0.95 * (len(v) - 1))], 2) for k, v in times.items() if v},
             "rewrites_grouped": grouped["light"], "rewrites": len(times["light"]),
             "heavy_grouped": grouped["heavy"], "heavy": len(times["heavy"]),
-            "fresh_wrongly_grouped": false_groups, "fresh": len(times["fresh"])}
+            "fresh_wrongly_grouped": s["false"], "fresh": len(times["fresh"])})
+    return out
 
 
 def measure_backfill(path: Path) -> dict[str, float]:
@@ -267,19 +281,20 @@ def main() -> None:
     words = vocabulary(random.Random(1))
     run = f"-{int(time.time())}"
     print(f"Kiwi and MinHash loaded in {warm_kiwi():.1f} s (once per process; not in the timings)", flush=True)
-    results = []
+    results: list[dict[str, object]] = []
+    stores = []
     for count in (int(s) for s in args.sizes.split(",")):
         path = Path(args.dir) / f"stories_{count}.db"
         started = time.perf_counter()
         build(path, count, words)
         print(f"{path}: ready in {time.perf_counter() - started:,.0f} s", flush=True)
-        if args.build_only:
-            continue
-        for second in ([False, True] if args.stages == "both" else [True]):
-            results.append(measure(path, count, args.new, words, run, second))
-            print(json.dumps(results[-1]), flush=True)
+        stores.append((path, count))
     if args.build_only:
         return
+    for second in ([False, True] if args.stages == "both" else [True]):
+        for result in measure(stores, args.new, words, run, second):
+            results.append(result)
+            print(json.dumps(result), flush=True)
     print("| store | stages | saves | median ms | p95 ms | saves/s | light rewrites grouped | heavy rewrites grouped "
           "| fresh wrongly grouped |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -292,6 +307,8 @@ def main() -> None:
         pair = [r for r in results if r["stages"] == stages]
         if len(pair) == 2:
             small, large = pair
+            assert isinstance(small["median_ms"], float) and isinstance(large["median_ms"], float)
+            assert isinstance(small["saves_per_s"], float) and isinstance(large["saves_per_s"], float)
             print(f"{stages} stage(s), 1,000,000 / 10,000: median time {large['median_ms'] / small['median_ms']:.2f}×"
                   f", saves/s {large['saves_per_s'] / small['saves_per_s']:.2f}×")
     if args.backfill:

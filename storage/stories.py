@@ -66,6 +66,7 @@ class Candidate:
     text: str = ""
     published_at: str | None = None
     terms: int = 0  # distinctive specifics it shares with the new article
+    terms_enough: bool = False  # as many as the net asks (MIN_SHARED_TERMS, fewer if the article has fewer)
 
 
 @dataclass
@@ -219,7 +220,7 @@ class StoryIndex:
             if held is not None and held.how == "text":
                 continue
             raw = len(grams & candidate.grams) / max(min(len(grams), len(candidate.grams)), 1)
-            if raw < GATE_TEXT and candidate.terms < MIN_SHARED_TERMS:
+            if raw < GATE_TEXT and not candidate.terms_enough:
                 continue  # nothing in common worth analysing: Kiwi is not run
             theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
             worth.append((candidate, raw, theirs))
@@ -276,6 +277,7 @@ class StoryIndex:
         in_weeks = f"week IN ({','.join('?' * len(weeks))})"
         ids: set[int] = set()
         shared: dict[int, int] = defaultdict(int)
+        needed = MIN_SHARED_TERMS
         if keys:
             ids.update(r[0] for r in self.db.execute(
                 f"SELECT DISTINCT article_id FROM story_bands WHERE {in_weeks} "
@@ -288,12 +290,16 @@ class StoryIndex:
                     f"AND key IN ({','.join('?' * len(terms))}) AND day BETWEEN ? AND ?",
                     [*weeks, *terms, day - WINDOW_DAYS, day + WINDOW_DAYS]):
                 having[key].append(other)
+            distinctive = 0
             for others in having.values():
                 if len(others) > COMMON_TERM:
                     continue
+                distinctive += 1
                 for other in others:
                     shared[other] += 1
-            ranked = sorted((n, other) for other, n in shared.items() if n >= MIN_SHARED_TERMS)
+            # an article with few distinctive figures (two) is found by both; one figure alone proves nothing
+            needed = max(2, min(MIN_SHARED_TERMS, distinctive))
+            ranked = sorted((n, other) for other, n in shared.items() if n >= needed)
             ids.update(other for _, other in ranked[-MAX_TERM_CANDIDATES:])
         ids.discard(article_id)
         if not ids:
@@ -301,8 +307,8 @@ class StoryIndex:
         rows = self.db.execute(
             f"SELECT coalesce(a.story_id, a.id), a.source, {_TEXT_SQL}, a.id, a.title, a.published_at "
             f"FROM articles a WHERE a.id IN ({','.join('?' * len(ids))}) ORDER BY a.id", sorted(ids)).fetchall()
-        return [Candidate(story, source, shingles(text), i, title, text, published_at, shared.get(i, 0))
-                for story, source, text, i, title, published_at in rows]
+        return [Candidate(story, source, shingles(text), i, title, text, published_at, shared.get(i, 0),
+                          shared.get(i, 0) >= needed) for story, source, text, i, title, published_at in rows]
 
     # --- reading -----------------------------------------------------------------------------------------------
 
