@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -228,21 +229,26 @@ def analyse(*profiles: Profile) -> None:
 
 
 class ProfileCache:
-    """Recent articles' profiles by id, so a candidate is analysed once while it stays in the window."""
+    """Recent articles' profiles by id, so a candidate is analysed once while it stays in the window (one per
+    process: the stores of a crawl's spider and pipeline share it; a lock keeps it whole across threads)."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._items: OrderedDict[tuple[int, int], Profile] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, article_id: int, title: str, text: str, published_at: str | None) -> Profile:
         key = (article_id, hash((title, text, published_at)))
-        found = self._items.get(key)
-        if found is None:
-            found = self._items[key] = profile(title, text, published_at)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        made = profile(title, text, published_at)
+        with self._lock:
+            found = self._items.setdefault(key, made)
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
-        else:
-            self._items.move_to_end(key)
         return found
 
 
