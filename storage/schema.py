@@ -44,6 +44,10 @@ Tables
 - ``articles.story_id`` and ``story_bands``: near-duplicate articles (a release and its rewrites) share a story,
   whose id is its first article's id; ``story_bands`` holds each article's MinHash LSH band keys with its
   publication day and week (day // 7), so candidates are found by index seeks (see storage.stories).
+- ``story_terms``: the same for each article's specifics (amounts with units, dates, quoted names), the second
+  story stage's wider net; ``story_links``: why each article is in its story — the member it matched, how
+  (copy / text / event), score and threshold, what they share, and ``merged`` = 1 for a bridge's links into
+  the stories it merged (storage.storywhy says it in words).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from storage.stories import StoryIndex
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -139,7 +143,7 @@ def _v5(db: sqlite_utils.Database) -> None:
                "FROM story_bands ORDER BY day / 7, key, day, article_id")
     db.execute("DROP TABLE story_bands")
     db.execute("ALTER TABLE story_bands_v5 RENAME TO story_bands")
-    StoryIndex(db.conn).backfill()  # stores older than v4: every article; v4 stores have none left
+    StoryIndex(db.conn, second_stage=False).backfill()  # stores older than v4: every article; v4 stores: none left
 
 
 def _v6(db: sqlite_utils.Database) -> None:
@@ -188,7 +192,17 @@ def _v8(db: sqlite_utils.Database) -> None:
     db["health_incidents"].create_index(["source", "opened_at"])
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
+def _v9(db: sqlite_utils.Database) -> None:
+    """The second story stage: specifics keys (week first, like band keys), why each article is in its story."""
+    db.execute("CREATE TABLE story_terms (week INTEGER NOT NULL, key INTEGER NOT NULL, day INTEGER NOT NULL, "
+               "article_id INTEGER NOT NULL, PRIMARY KEY (week, key, day, article_id)) WITHOUT ROWID")
+    db.execute("CREATE TABLE story_links (article_id INTEGER NOT NULL, member_id INTEGER NOT NULL, "
+               "how TEXT NOT NULL, score REAL, threshold REAL, shared TEXT, merged INTEGER NOT NULL DEFAULT 0, "
+               "PRIMARY KEY (article_id, member_id)) WITHOUT ROWID")
+    StoryIndex(db.conn).index_terms()  # stories stay as they are; new articles find older ones by their specifics
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8, 9: _v9}
 
 
 def migrate(db: sqlite_utils.Database) -> None:
