@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -214,6 +215,11 @@ def test_cli_search_stories(tmp_path):
     as_json = json.loads(run_newswatch("search", "--stories", "--json", "실증지원센터", "--db", str(db)).stdout)
     assert len(as_json) == 1 and {as_json[0]["source"], *[c["source"] for c in as_json[0]["copies"]]} == {
         "newsprime", "gwangju_city"}
+    why = run_newswatch("search", "--stories", "--why", "실증지원센터", "--db", str(db))
+    assert why.returncode == 0 and why.stdout.count("       (") == 1
+    assert re.search(r"\((같은 문장|같은 사건|같은 본문|이 이야기의 첫 기사)", why.stdout), why.stdout
+    why_json = json.loads(run_newswatch("search", "--stories", "--why", "--json", "실증지원센터", "--db", str(db)).stdout)
+    assert why_json[0]["copies"][0]["why"]
 
 
 def test_unrelated_fixture_pairs_are_far_apart():

@@ -186,7 +186,8 @@ def test_a_merged_story_that_already_alerted_does_not_alert_again(store):
 
 def test_a_real_alert_email_has_one_entry_per_story(tmp_path, smtp_server):
     clock = FixedClock(datetime(2026, 11, 11, 9, 0, tzinfo=KST))
-    rule = '[[alerts.rules]]\nname = "h2"\nquery = "수소버스 OR 저상버스"\nrecipients = ["desk@example.org"]'
+    rule = ('[[alerts.rules]]\nname = "h2"\nquery = "수소버스 OR 저상버스"\nrecipients = ["desk@example.org"]\n'
+            'story_why = true')
     config = config_for(tmp_path, smtp_server.port, rule)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
     crawled(tmp_path, clock)
@@ -200,6 +201,8 @@ def test_a_real_alert_email_has_one_entry_per_story(tmp_path, smtp_server):
     assert text.startswith("새 소식 2건:") and "\n1. " in text and "\n2. " in text and "\n3. " not in text
     for name in (SITES, FLEET, RELEASE, HEAVY, LOWFLOOR):
         assert text.count(story_article(name).url) == 1, name
+    flat = " ".join(text.split())
+    assert "(같은 사건: #" in flat and "점수 0.99 (기준 0.70)" in flat  # why each copy is in its story
     with Store(tmp_path / "s.db", clock=clock) as store:  # later copies of alerted stories: no new email
         save_all(store, LOWFLOOR_REWRITE, NIGHT)
     service.collect(config.alerts.rules)

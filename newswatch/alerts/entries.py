@@ -32,6 +32,7 @@ class AlertCopy:
     source: str
     published_at: str | None
     url: str
+    why: str = ""  # why it is the same story, when the rule asks (story_why): shared specifics, score
 
 
 @dataclass

@@ -180,7 +180,8 @@ def _copies(item: AlertItem) -> str:
         rows.append(f'<div class="nw-line" style="border-left:2px solid {LINE};padding:1px 0 1px 10px;'
                     f'margin:0 0 6px">{link(esc(copy.title), copy.url, "font-size:14px;line-height:1.5")}'
                     f'<div class="nw-muted" style="font-size:12px;line-height:1.5;color:{MUTED}">'
-                    f'{esc(source_name(copy.source))} · {esc(kst(copy.published_at))}</div></div>')
+                    f'{esc(source_name(copy.source))} · {esc(kst(copy.published_at))}'
+                    + (f'<br>{esc(copy.why)}' if copy.why else "") + '</div></div>')
     return "".join(rows)
 
 

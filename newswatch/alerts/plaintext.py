@@ -112,6 +112,8 @@ def _entry(number: int, item: AlertItem) -> list[str]:
             lines += wrap(untrusted(copy.title), pad + "  ")
             if copy.url.startswith(("http://", "https://")):
                 lines += wrap(clean(copy.url), pad + "  ")
+            if copy.why:
+                lines += wrap(f"({untrusted(copy.why)})", pad + "  ")
     return lines
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
+from crawler.sites import label as source_name
 from newswatch.alerts import channels
 from newswatch.alerts.entries import clean, when, without_dateline
 from newswatch.alerts.matching import Match, Matcher, matcher_for
@@ -126,7 +127,8 @@ class AlertService:
             logger.info("alert rule %s starts after the first complete crawl of %s: what those crawls find is "
                         "already published and is not sent", rule.name, ", ".join(waiting))
 
-    def items(self, store: Store, article_ids: list[int], matches: dict[int, Match]) -> list[AlertItem]:
+    def items(self, store: Store, article_ids: list[int], matches: dict[int, Match], *,
+              story_why: bool = False) -> list[AlertItem]:
         """One item per story: its earliest matching new article (often the city's release), with the story's
         other articles as copies; the title and a snippet (without the outlet's dateline) highlighted."""
         def earliest(stored):  # type: ignore[no-untyped-def]  # publication time, else first seen; then id
@@ -150,7 +152,8 @@ class AlertService:
             items.append(AlertItem(
                 a.title, a.source, a.published_at, a.canonical_url,
                 snippet(body, match.terms, start=MARK_START, end=MARK_END),
-                [AlertCopy(m.title, m.source, m.published_at, m.canonical_url)
+                [AlertCopy(m.title, m.source, m.published_at, m.canonical_url,
+                           store.stories.why(m.article_id, source_name) if story_why else "")
                  for m in members.get(story, []) if m.article_id != stored.id],
                 why=match.why, terms=match.terms,
                 # the whole title: a window three times its length never cuts it
@@ -161,7 +164,7 @@ class AlertService:
     def render(self, store: Store, rule: RuleConfig, article_ids: list[int], matches: dict[int, Match]) -> Rendered:
         """The email as queued, its entries in reading order (newest story first)."""
         return Rendered(*render(sender_for(self.config, rule, socket.gethostname()),
-                                self.items(store, article_ids, matches)))
+                                self.items(store, article_ids, matches, story_why=rule.story_why)))
 
     def preview(self, rule_name: str, *, scan: int = 2000, limit: int = 20) -> Preview:
         """What the rule's next email would look like, from stored articles; nothing is queued or recorded.

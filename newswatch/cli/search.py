@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--stories", action="store_true",
                    help="one result per story (a release and its rewrites), listing its other copies")
+    p.add_argument("--why", action="store_true", help="with --stories: why each copy is in the story")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=search)
 
@@ -36,7 +37,12 @@ def search(args: argparse.Namespace, config: Config) -> int:
         else:
             hits = store.search(args.query, source=args.source, since=args.since, limit=args.limit)
         if args.json:
-            print(json.dumps([h.to_dict() for h in (stories if args.stories else hits)], ensure_ascii=False, indent=2))
+            rows = [h.to_dict() for h in (stories if args.stories else hits)]
+            if args.stories and args.why:
+                for row, story in zip(rows, stories, strict=True):
+                    for copy, member in zip(row["copies"], story.copies, strict=True):
+                        copy["why"] = store.stories.why(member.article_id, label)
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
             return 0
         start, end = highlight_markers()
         for i, hit in enumerate(hits, 1):
@@ -45,6 +51,8 @@ def search(args: argparse.Namespace, config: Config) -> int:
                   f"     {snippet}")
             for copy in stories[i - 1].copies if args.stories else []:
                 print(f"     + {label(copy.source)} · {copy.published_at or '-'} · {copy.title} · {copy.canonical_url}")
+                if args.why:
+                    print(f"       ({store.stories.why(copy.article_id, label)})")
             print()
         nouns = ("story", "stories") if args.stories else ("result", "results")
         print(f"{len(hits)} {nouns[len(hits) != 1]}", file=sys.stderr)

@@ -167,6 +167,7 @@ class RuleConfig:
     source: str = ""  # "" = every source
     schedule: str = ""  # digest schedule; "" = alerts.digest_schedule
     backfill_days: int = bounded(0, 0, 3650)  # on the rule's first run, also alert on articles this many days back
+    story_why: bool = False  # under each copy of a story, why it is the same story (shared specifics, score)
     label: str = ""  # how emails name the rule (subject, List-Id); "" = its name
     unsubscribe: list[str] = field(default_factory=list)  # List-Unsubscribe: mailto:ADDRESS or an http(s) URL
     channels: list[str] = field(default_factory=list)  # Apprise URLs beside the e-mail recipients; {env:NAME}
