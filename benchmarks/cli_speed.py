@@ -6,7 +6,8 @@
 2. Crawl CPU: `newswatch crawl` of the mock sites (a 600-article newsprime catalogue of varied synthetic Korean
    text and the Gwangju boards, every list page up to max_pages and every article) beside a bare Scrapy crawl
    of exactly the same URLs (the mock server's log of the first crawl) that parses nothing and stores nothing,
-   in the same run: CPU seconds of each child process and the ratio.
+   in the same run: CPU seconds of each child process and the ratio; then the same for a poll after five new
+   articles (the crawl the daemon runs every half hour: `--quiet --no-health`, as the daemon starts it).
 
     .venv/bin/python benchmarks/cli_speed.py [--store bench-data/cli_100k.db] [--runs 15]
 """
@@ -108,19 +109,30 @@ def crawl_cpu() -> None:
                              ["[프라임경제] " + " ".join(sentence(rng, words) for _ in range(3)) for _ in range(5)],
                              now - timedelta(minutes=15 * (600 - i)), section=110 + i % 8) for i in range(600)]
     work = Path(tempfile.mkdtemp(prefix="newswatch-cpu-"))
+    (work / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
+    rows = []
     with MockSites(newsprime=catalogue, faulty_links=False, slow_seconds=0.1) as sites:
         config = work / "newswatch.toml"
         config.write_text(sites.config_toml(str(work / "c.db"), max_pages=20), encoding="utf-8")
-        ours = cpu_of([sys.executable, "-m", "newswatch.cli", "--config", str(config), "crawl", "--quiet"])
-        urls = [f"{sites.newsprime_url if r.site == 'newsprime' else sites.gwangju_url}{r.path}"
-                for r in sites.requests() if r.path != "/robots.txt"]
-        (work / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
-        (work / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
-        bare = cpu_of([sys.executable, str(work / "bare.py"), str(work / "urls.txt")])
-    print(f"\nCrawl of {len(urls)} pages (lists and articles of both mock sites)")
-    print("| crawl | CPU s | ratio |\n|---|---|---|")
-    print(f"| bare Scrapy (fetch only) | {bare:.2f} | 1.00 |")
-    print(f"| newswatch crawl (extract, dedup, stories, store) | {ours:.2f} | {ours / bare:.2f} |")
+        crawl = [sys.executable, "-m", "newswatch.cli", "--config", str(config), "crawl", "--quiet", "--no-health"]
+        for label in ("first crawl: every list page and article", "poll after 5 new articles"):
+            if label.startswith("poll"):
+                subprocess.run(crawl, cwd=ROOT, env=ENV, capture_output=True, check=False)  # frontiers, feed
+                for i in range(5):
+                    sites.publish_newsprime(MockArticle(721000 + i, sentence(rng, words)[:40],
+                                                        ["[프라임경제] " + sentence(rng, words)] * 3,
+                                                        datetime.now(KST), section=111))
+            sites.clear_log()
+            ours = cpu_of(crawl)
+            urls = [f"{sites.newsprime_url if r.site == 'newsprime' else sites.gwangju_url}{r.path}"
+                    for r in sites.requests() if r.path != "/robots.txt"]
+            (work / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
+            bare = cpu_of([sys.executable, str(work / "bare.py"), str(work / "urls.txt")])
+            rows.append((label, len(urls), bare, ours))
+    print("\nCrawl CPU (user + sys of the crawl process), newswatch beside a bare Scrapy crawl of the same URLs")
+    print("| crawl | pages | bare Scrapy CPU s | newswatch CPU s | ratio |\n|---|---|---|---|---|")
+    for label, pages, bare, ours in rows:
+        print(f"| {label} | {pages} | {bare:.2f} | {ours:.2f} | {ours / bare:.2f} |")
 
 
 def main() -> None:

@@ -180,7 +180,10 @@ class StoryIndex:
             return story
         title, published_at = self.db.execute("SELECT title, published_at FROM articles WHERE id = ?",
                                               [article_id]).fetchone()
-        mine = self.profiles.get(article_id, title, text, published_at)
+
+        def mine() -> Profile:  # the article's profile, made only if a candidate needs the second stage
+            return self.profiles.get(article_id, title, text, published_at)
+
         terms = term_keys(storymatch.specifics(text))
         found = self.candidates(article_id, keys, day, terms)  # the text's terms: an edit can take them out
         links = self.match(article_id, grams, source, mine, found)
@@ -195,8 +198,8 @@ class StoryIndex:
         self._record(article_id, links)
         return story
 
-    def match(self, article_id: int, grams: set[str], source: str, mine: Profile, found: list[Candidate]
-              ) -> list[Link]:
+    def match(self, article_id: int, grams: set[str], source: str, mine: Callable[[], Profile],
+              found: list[Candidate]) -> list[Link]:
         """The best link into each story this article belongs to, best story first.
 
         The first stage decides for copies; the second compares events with another source's candidates of the
@@ -224,17 +227,19 @@ class StoryIndex:
                 continue  # nothing in common worth analysing: Kiwi is not run
             theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
             worth.append((candidate, raw, theirs))
-        if worth:
-            storymatch.analyse(mine, *(theirs for _, _, theirs in worth))  # one Kiwi batch
+        if not worth:
+            return sorted(best.values(), key=lambda link: (link.how != "text", -link.score, link.story))
+        me = mine()
+        storymatch.analyse(me, *(theirs for _, _, theirs in worth))  # one Kiwi batch
         for candidate, raw, theirs in worth:
             held = best.get(candidate.story)
-            values = storymatch.features(raw, mine, theirs)
+            values = storymatch.features(raw, me, theirs)
             score = storymatch.score(values)
             if self.trace is not None:
                 self.trace.append((article_id, candidate.article_id, values, score))
             if score >= storymatch.THRESHOLD and (held is None or score > held.score):
                 best[candidate.story] = Link(candidate.article_id, candidate.story, "event", score,
-                                             storymatch.THRESHOLD, storymatch.shared_specifics(mine, theirs))
+                                             storymatch.THRESHOLD, storymatch.shared_specifics(me, theirs))
         return sorted(best.values(), key=lambda link: (link.how != "text", -link.score, link.story))
 
     def _record(self, article_id: int, links: list[Link]) -> None:

@@ -28,11 +28,29 @@ SCHEME = "affine32"
 
 
 @cache
-def _permutations():  # type: ignore[no-untyped-def]
-    """datasketch (and numpy, scipy under it) load on the first signature, not when `search` imports the store."""
-    from datasketch import MinHash
+def _minhash_class():  # type: ignore[no-untyped-def]
+    """datasketch's MinHash, loaded on the first signature (not when `search` imports the store), and without the
+    package's ``__init__``: that imports every sketch, LSH's scipy among them — half a second of CPU in each
+    crawl process for code newswatch never calls. When the whole package is loaded already, that is used."""
+    import importlib.util
+    import sys
+    import types
 
-    return MinHash(num_perm=NUM_PERM, seed=20261125, scheme=SCHEME).permutations
+    if "datasketch" not in sys.modules:
+        spec = importlib.util.find_spec("datasketch")
+        if spec is None or spec.submodule_search_locations is None:
+            raise ImportError("datasketch is not installed")
+        package = types.ModuleType("datasketch")
+        package.__path__ = list(spec.submodule_search_locations)  # a bare package: only the modules we import load
+        sys.modules["datasketch"] = package
+    from datasketch.minhash import MinHash
+
+    return MinHash
+
+
+@cache
+def _permutations():  # type: ignore[no-untyped-def]
+    return _minhash_class()(num_perm=NUM_PERM, seed=20261125, scheme=SCHEME).permutations
 
 _LINE_DROP = re.compile(r"^\s*(※|<\s*끝\s*>|\[?\s*(담당부서|담당자|연락처|문의)\b)")
 _LEAD = re.compile(r"^\s*(\[[^\]\n]{1,20}\]|【[^】\n]{1,30}】|\([^)\n]{0,20}=[^)\n]{0,30}\))\s*")
@@ -74,9 +92,7 @@ def shingles(text: str) -> set[str]:
 
 
 def signature(grams: set[str]) -> np.ndarray:
-    from datasketch import MinHash
-
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
+    minhash = _minhash_class()(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
     minhash.update_batch([g.encode("utf-8") for g in grams])
     return minhash.hashvalues
 
