@@ -11,9 +11,11 @@ from newswatch.core.config import Config
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    from crawler.sites import SITE_NAMES
+
     p = sub.add_parser("search", parents=parents, help="full-text search of the store")
     p.add_argument("query", help='terms (AND), "phrases", OR, NOT / -term, parentheses')
-    p.add_argument("--source")
+    p.add_argument("--source", choices=SITE_NAMES)
     p.add_argument("--since", help="YYYY-MM-DD or ISO date-time (KST)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--stories", action="store_true",
