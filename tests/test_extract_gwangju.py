@@ -79,6 +79,7 @@ def test_pages_that_are_not_releases_are_reported(name, why):
     assert (article.body_text, article.images, article.attachments) == ("", [], [])
 
 
+@pytest.mark.slow
 def test_empty_bytes_huge_page_and_no_id():
     assert extract(FORMS[0], b"").recognised is False
     page = page_bytes(SITE, "ai_day").decode("utf-8")

@@ -95,6 +95,7 @@ def test_empty_bytes_and_non_article_urls():
         newsprime.extract("https://www.newsprime.co.kr/news/section_list_all/?sec_no=64", b"<html></html>")
 
 
+@pytest.mark.slow
 def test_huge_page_extracts():
     page = page_bytes(SITE, "figure_p").decode("utf-8")
     filler = "<p>광주 인공지능 산업 생태계가 빠르게 성장하고 있다는 분석이 나왔다.</p>\n" * 40_000

@@ -113,6 +113,7 @@ def test_a_field_that_stops_matching_opens_one_critical_incident_reminds_daily_a
     assert incident.monitor == "field:date" and incident.resolved_at is not None
 
 
+@pytest.mark.slow
 def test_a_hundred_ordinary_polls_with_noise_send_no_notice(ordinary):
     """A 404, a slow page, a one-off 500, a rate-limit page once and a quiet night after a week: all normal."""
     config, history, service, newsroom = ordinary
