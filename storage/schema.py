@@ -194,9 +194,11 @@ def _v8(db: sqlite_utils.Database) -> None:
 
 def _v9(db: sqlite_utils.Database) -> None:
     """The second story stage: specifics keys (week first, like band keys), why each article is in its story."""
-    db.execute("CREATE TABLE story_terms (week INTEGER NOT NULL, key INTEGER NOT NULL, day INTEGER NOT NULL, "
+    # IF NOT EXISTS: a store made by the second stage's development branch (its step 6) already has them
+    db.execute("CREATE TABLE IF NOT EXISTS story_terms (week INTEGER NOT NULL, key INTEGER NOT NULL, "
+               "day INTEGER NOT NULL, "
                "article_id INTEGER NOT NULL, PRIMARY KEY (week, key, day, article_id)) WITHOUT ROWID")
-    db.execute("CREATE TABLE story_links (article_id INTEGER NOT NULL, member_id INTEGER NOT NULL, "
+    db.execute("CREATE TABLE IF NOT EXISTS story_links (article_id INTEGER NOT NULL, member_id INTEGER NOT NULL, "
                "how TEXT NOT NULL, score REAL, threshold REAL, shared TEXT, merged INTEGER NOT NULL DEFAULT 0, "
                "PRIMARY KEY (article_id, member_id)) WITHOUT ROWID")
     StoryIndex(db.conn).index_terms()  # stories stay as they are; new articles find older ones by their specifics

@@ -349,7 +349,7 @@ class StoryIndex:
         return len(rows)
 
     def index_terms(self) -> int:
-        """Index the specifics of every stored article that is not an exact copy (the v6 upgrade)."""
+        """Index the specifics of every stored article that is not an exact copy (the v9 upgrade)."""
         count = 0
         for article_id, text, published_at, first_seen_at in self.db.execute(
                 f"SELECT a.id, {_TEXT_SQL}, a.published_at, a.first_seen_at FROM articles a "
