@@ -377,6 +377,8 @@ class Tally:
     outages: int = 0
     outage_seconds: float = 0.0
     store_locks: int = 0
+    bursts: int = 0
+    burst_kills: int = 0
     deliver_exit_codes: Counter = field(default_factory=Counter)
 
 
@@ -453,6 +455,33 @@ recipients = [{recipients}]
             rewrite()
             self.tally.published_alert += 1
 
+    def burst(self, newsroom: Newsroom, daemon: Daemon) -> None:
+        """--bursts: more new newsprime articles at once than one list page holds (15); half the time the crawl
+        that fetches them is SIGKILLed once it has stored a few of them (the newest, from list page 1)."""
+        items = [newsroom.newsprime(self.rng.random() < 0.5) for _ in range(self.rng.randint(16, 25))]
+        self.tally.bursts += 1
+        self.tally.published_alert += sum(p.alert for p in items)
+        self.tally.published_other += sum(not p.alert for p in items)
+        if self.rng.random() >= 0.5:
+            return
+        ids = tuple(str(p.ident) for p in items)
+
+        def killer() -> None:
+            deadline = time.time() + 60
+            marks = ",".join("?" * len(ids))
+            while time.time() < deadline:
+                found = query(self.db, f"SELECT count(*) FROM articles WHERE source = 'newsprime' AND source_id IN "
+                                       f"({marks})", ids)[0][0]
+                if found >= 3:
+                    for pid, _, argv in processes():
+                        if "newswatch.cli" in argv and "newsprime" in argv and str(self.config) in argv and kill(pid):
+                            with self.lock:
+                                self.tally.burst_kills += 1
+                    return
+                time.sleep(0.05)
+
+        threading.Thread(target=killer, daemon=True).start()
+
     def kill_crawl(self, daemon: Daemon) -> None:
         children = daemon.crawl_children()
         if children and kill(self.rng.choice(children)):
@@ -470,14 +499,14 @@ recipients = [{recipients}]
         daemon.start()
 
     def deliver(self) -> None:
-        """A concurrent `newswatch alerts deliver` (it queues new matches too); half of them SIGKILLed mid-way."""
+        """A concurrent `newswatch alerts deliver` (it queues new matches too); half of them SIGKILLed 0.05–0.6 s in (a run takes about 0.3 s)."""
         argv = [sys.executable, "-m", "newswatch.cli", "--config", str(self.config), "alerts", "deliver"]
         proc = subprocess.Popen(argv, cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL,
                                 stderr=(self.dir / "deliver.log").open("a", encoding="utf-8"))
         self.deliverers.append(proc)
         self.tally.deliver_runs += 1
         if self.rng.random() < 0.5:
-            threading.Thread(target=self._kill_later, args=(proc, self.rng.uniform(0.5, 4.0)), daemon=True).start()
+            threading.Thread(target=self._kill_later, args=(proc, self.rng.uniform(0.05, 0.6)), daemon=True).start()
 
     def _kill_later(self, proc: subprocess.Popen, delay: float) -> None:
         try:
@@ -579,7 +608,7 @@ recipients = [{recipients}]
             "settled": settled, "still_waiting_for": waiting, "wall_seconds": round(time.time() - started),
             "daemon_exit_code": daemon_exit, "daemon_starts": daemon.starts, "tally": asdict(self.tally),
             "topic_regenerated": newsroom.regenerated, "interval": a.interval, "grace": a.grace,
-            "outbox_interval": a.outbox_interval, "store_timeout": a.store_timeout,
+            "outbox_interval": a.outbox_interval, "store_timeout": a.store_timeout, "bursts": a.bursts,
         }
         result["tally"]["deliver_exit_codes"] = {str(k): v for k, v in self.tally.deliver_exit_codes.items()}
         result["log"] = log_counts(self.dir / "daemon.log", self.dir / "deliver.log")
@@ -612,6 +641,8 @@ recipients = [{recipients}]
             elif roll < 0.675 and a.store_locks:
                 self.publish(newsroom)  # something new for the crawl that meets the lock to save
                 self.lock_store(daemon)
+            elif roll < 0.69 and a.bursts:
+                self.burst(newsroom, daemon)
             if now >= next_report:
                 next_report = now + 60
                 say(f"crawls {crawl_counts(self.db, since)}, published {len(newsroom.ledger)}, "
@@ -700,7 +731,7 @@ recipients = [{recipients}]
         stories: dict[str, list[Published]] = defaultdict(list)
         for p in ledger:
             stories[p.story].append(p)
-        expected = missing = story_twice = article_twice = 0
+        expected = missing = story_twice = article_twice = lost_stories = 0
         problems: list[str] = []
         for recipient in RECIPIENTS:
             mine = [m for m in distinct.values() if m.to == recipient]
@@ -710,6 +741,9 @@ recipients = [{recipients}]
                 expected += 1
                 urls = {p.url for p in members if p.url}
                 holding = [m for m in mine if m.urls & urls]
+                if not urls:
+                    lost_stories += 1  # never stored, so never alerted: counted under lost articles
+                    continue
                 if not holding:
                     missing += 1
                     problems.append(f"missing: story {key} ({members[0].title}) never reached {recipient}")
@@ -740,6 +774,7 @@ recipients = [{recipients}]
             "alerts": {
                 "expected": expected, "received": len(received), "distinct_messages": len(distinct),
                 "resent_same_message_id": sum(resent.values()), "resent_ids": resent, "missing": missing,
+                "lost_with_their_articles": lost_stories,
                 "duplicated_stories": story_twice, "duplicated_articles": article_twice,
                 "false_alerts": [asdict(p) for p in false_alerts], "old_news_alerted": old_alerted,
                 "outbox_messages": outbox[0], "outbox_unsent": outbox[1] or 0, "outbox_retried": outbox[2] or 0,
@@ -807,6 +842,8 @@ def table(r: dict) -> str:
         ("concurrent `alerts deliver` runs / SIGKILLed", f"{t['deliver_runs']} / {t['deliver_kills']}"),
         ("SMTP outages", f"{t['outages']} ({t['outage_seconds']:.0f} s in all)"),
         ("store write lock held past its timeout", t["store_locks"]),
+        *([("bursts longer than a list page / crawls SIGKILLed while fetching one",
+            f"{t['bursts']} / {t['burst_kills']}")] if r.get("bursts") else []),
         ("articles published (alert-worthy; stories of release + rewrite)",
          f"{art['published']} ({art['published_alert']}; {t['stories']})"),
         ("articles stored", art["stored"]),
@@ -818,7 +855,8 @@ def table(r: dict) -> str:
         ("emails received (distinct Message-IDs)", f"{al['received']} ({al['distinct_messages']})"),
         ("alerts duplicated: same story in two emails", al["duplicated_stories"]),
         ("alerts resent with the same Message-ID", al["resent_same_message_id"]),
-        ("alerts missing", al["missing"]),
+        ("alerts missing (of stored articles) / not sent because the articles were lost",
+         f"{al['missing']} / {al['lost_with_their_articles']}"),
         ("emails about unrelated news / the first crawl's old news",
          f"{len(al['false_alerts'])} / {len(al['old_news_alerted'])}"),
         ("outbox marked sent, not received / received, not marked sent",
@@ -843,12 +881,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outbox-interval", type=int, default=3, help="seconds between outbox runs")
     parser.add_argument("--store-timeout", type=float, default=3.0, help="store.timeout (the lock is held longer)")
     parser.add_argument("--no-store-locks", dest="store_locks", action="store_false")
+    parser.add_argument("--bursts", action="store_true",
+                        help="also publish bursts longer than a list page and kill the crawl fetching them")
     parser.add_argument("--settle-timeout", type=float, default=45 * 60)
     args = parser.parse_args(argv)
     result = Soak(args).run()
     out = Path(args.dir).resolve()
     (out / "soak-results.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), "utf-8")
-    command = f"benchmarks/soak.py --cycles {args.cycles} --seed {args.seed}"
+    command = f"benchmarks/soak.py --cycles {args.cycles} --seed {args.seed}" + (" --bursts" if args.bursts else "")
     markdown = f"Soak of {result['date']} (`{command}`)\n\n{table(result)}\n"
     (out / "soak-results.md").write_text(markdown, encoding="utf-8")
     print(markdown)
