@@ -499,7 +499,8 @@ recipients = [{recipients}]
         daemon.start()
 
     def deliver(self) -> None:
-        """A concurrent `newswatch alerts deliver` (it queues new matches too); half of them SIGKILLed 0.05–0.6 s in (a run takes about 0.3 s)."""
+        """A concurrent `newswatch alerts deliver` (it queues new matches too); half of them SIGKILLed 0.05–0.6 s
+        in (a run takes about 0.3 s)."""
         argv = [sys.executable, "-m", "newswatch.cli", "--config", str(self.config), "alerts", "deliver"]
         proc = subprocess.Popen(argv, cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL,
                                 stderr=(self.dir / "deliver.log").open("a", encoding="utf-8"))
