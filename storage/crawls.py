@@ -103,16 +103,28 @@ class CrawlLog:
 
     def abandon_running_crawls(self, source: str, *, status: str = "abandoned", reason: str = "") -> list[int]:
         """Close the records of this source's crawls still marked running: call it only when none can be."""
-        ids = [r[0] for r in self.conn.execute(
-            "SELECT id FROM crawls WHERE source = ? AND status = 'running'", [source])]
+        rows = self.conn.execute("SELECT id, started_at FROM crawls WHERE source = ? AND status = 'running' "
+                                 "ORDER BY id", [source]).fetchall()
         why = reason or "the crawl process ended without closing its record"
-        for crawl_id in ids:
+        for crawl_id, started_at in rows:
             with self.transaction(f"closing crawl {crawl_id}"):
                 self.db["crawl_errors"].insert({"crawl_id": crawl_id, "at": iso(self.clock.now()), "url": None,
                                                 "kind": "abandoned", "message": why})
                 self.db["crawls"].update(crawl_id, {"finished_at": iso(self.clock.now()), "status": status,
-                                                    "errors": self.crawl_error_count(crawl_id), "reason": why})
-        return ids
+                                                    "errors": self.crawl_error_count(crawl_id), "reason": why,
+                                                    **self._counts_since(source, started_at)})
+        return [r[0] for r in rows]
+
+    def _counts_since(self, source: str, started_at: str) -> dict[str, int]:
+        """What a crawl that died stored, from the store itself (its own counts died with it): the source's
+        articles first seen and changed since it started (only one crawl of a source runs at a time)."""
+        new, duplicates = self.conn.execute(
+            "SELECT coalesce(sum(duplicate_of IS NULL), 0), coalesce(sum(duplicate_of IS NOT NULL), 0) "
+            "FROM articles WHERE source = ? AND first_seen_at >= ?", [source, started_at]).fetchone()
+        updated = self.conn.execute(
+            "SELECT count(DISTINCT r.article_id) FROM revisions r JOIN articles a ON a.id = r.article_id "
+            "WHERE a.source = ? AND r.replaced_at >= ?", [source, started_at]).fetchone()[0]
+        return {"new": new, "duplicates": duplicates, "updated": updated}
 
     def running_sources(self) -> list[str]:
         """Sources with a crawl record still marked running (alive, or left by a process that died)."""

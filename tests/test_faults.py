@@ -331,3 +331,27 @@ def test_redirect_loops_and_decompression_bombs_are_crawl_errors(tmp_path):
     kinds = {(e["kind"], e["url"].split("no=")[1].split("&")[0]) for e in errors}
     assert ("redirect_loop", str(LOOP_NO)) in kinds
     assert ("too_large", str(BOMB_NO)) in kinds
+
+
+def test_a_store_locked_at_daemon_start_is_one_line_and_the_daemon_goes_on(tmp_path):
+    db = tmp_path / "d.db"
+    config = write_config(tmp_path, None, db, "timeout = 1\n[sources.newsprime]\nenabled = false\n"
+                                               "[sources.gwangju_city]\nenabled = false\n"
+                                               "[scheduler]\noutbox_interval = \"interval:1s\"\n")
+    Store(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go while the daemon starts
+    daemon = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        time.sleep(5)
+        assert daemon.poll() is None  # still running
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    time.sleep(2)
+    daemon.send_signal(signal.SIGTERM)
+    log = daemon.communicate(timeout=30)[1]
+    assert daemon.returncode == 0, log
+    assert "announcing the alert rules failed, retried on its next run" in log and "locked" in log
+    assert "Traceback" not in log

@@ -122,7 +122,12 @@ def test_crawl_record_counts_and_errors(store, clock):
     assert "HTTP 404" in stats.render()
 
 
-def test_abandoned_crawl_is_closed_with_its_reason(store):
+def test_abandoned_crawl_is_closed_with_its_reason_and_what_it_stored(store):
+    crawl = store.start_crawl("newsprime")
+    store.save_article(article("1"))  # what the crawl stored before it died; its own counts died with it
+    store.save_article(article("2", body_text="다른 기사 본문이다."))
+    assert store.abandon_running_crawls("newsprime") == [crawl]
+    assert (store.crawl(crawl).new, store.crawl(crawl).status) == (2, "abandoned")
     crawl = store.start_crawl("gwangju_city")
     assert store.running_sources() == ["gwangju_city"]
     assert store.abandon_running_crawls("gwangju_city", reason="timeout: killed after 5 s") == [crawl]

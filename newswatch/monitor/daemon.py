@@ -26,6 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from newswatch.alerts.service import AlertService
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, Schedule, parse_schedule
+from newswatch.core.errors import NewswatchError
 from newswatch.crawl import enabled_sources
 from newswatch.health.service import HealthService
 from newswatch.monitor.locks import CrawlLock
@@ -114,20 +115,39 @@ class Monitor:
         self.scheduler.add_job(func, schedule.trigger(self.config.scheduler.timezone), id=job_id,
                                name=job_id, replace_existing=True, **kwargs)
 
+    def guarded(self, what: str, work: Callable[[], object]) -> None:
+        """Run a job's work: a known failure (a locked or full store, a dead SMTP server) is one line and the
+        work is retried on its next run; anything else is a bug and keeps its traceback."""
+        try:
+            work()
+        except NewswatchError as exc:
+            logger.warning("%s failed, retried on its next run: %s", what, exc)
+        except Exception:
+            logger.exception("%s failed, retried on its next run", what)
+
     def plan(self) -> None:
-        """Close what dead crawls left, then one job per enabled source, due at once if its last crawl is older
-        than its schedule allows."""
-        with self.store() as store:
-            self.close_abandoned(store)
-        if self.alerts is not None:
-            self.alerts.announce()  # rules start now: what the coming first crawls find is not news
-        with self.store() as store:
+        """Close what dead crawls left, announce the rules, then one job per enabled source, due at once if its
+        last crawl is older than its schedule allows (or if the store cannot tell: a busy store at start-up
+        does not stop the daemon)."""
+        self.guarded("closing dead crawls' records", lambda: self._with_store(self.close_abandoned))
+        if self.alerts is not None:  # rules start now: what the coming first crawls find is not news
+            self.guarded("announcing the alert rules", self.alerts.announce)
+        last_starts: dict[str, datetime | None] = {}
+
+        def read(store) -> None:  # type: ignore[no-untyped-def]
             for source in self.sources:
-                schedule = source_schedule(self.config, source)
                 last = store.crawls(source, limit=1)
-                last_start = datetime.fromisoformat(last[0].started_at) if last else None
-                due = is_due(schedule, last_start, self.clock.now(), self.config.scheduler.timezone)
-                self.add_job(f"crawl:{source}", schedule, lambda s=source: self.crawl(s), run_now=due)
+                last_starts[source] = datetime.fromisoformat(last[0].started_at) if last else None
+
+        self.guarded("reading the last crawls", lambda: self._with_store(read))
+        for source in self.sources:
+            schedule = source_schedule(self.config, source)
+            due = is_due(schedule, last_starts.get(source), self.clock.now(), self.config.scheduler.timezone)
+            self.add_job(f"crawl:{source}", schedule, lambda s=source: self.crawl(s), run_now=due)
+
+    def _with_store(self, work: Callable[..., object]) -> None:
+        with self.store() as store:
+            work(store)
 
     def close_abandoned(self, store) -> list[int]:  # type: ignore[no-untyped-def]
         """Crawl records still 'running' whose source nobody is crawling (its lock is free) are closed."""
@@ -160,7 +180,8 @@ class Monitor:
         finally:
             with self._lock:
                 self._children.pop(source, None)
-        self._close_records(outcome)
+        self.guarded(f"closing the record of the {outcome.status} crawl of {source}",
+                     lambda: self._close_records(outcome))
         self._log_crawl(outcome, child.pid)
         if outcome.status != "skipped":
             self.check_health([source])
@@ -171,16 +192,11 @@ class Monitor:
         """The health monitors after a crawl (and every health.interval); their notices are sent at once."""
         if self.health is None or not self.config.health.enabled:
             return
-        try:
-            report = self.health.check(sources)
-        except Exception:  # the daemon outlives a failing evaluation; the next crawl evaluates again
-            logger.exception("health check of %s failed", ", ".join(sources or self.sources))
-            return
-        if report.queued and self.alerts is not None:
-            try:
-                self.alerts.deliver()  # busy (another delivery running): the outbox job sends them
-            except Exception:
-                logger.exception("sending health notices failed; the outbox retries them")
+        found: list = []
+        self.guarded(f"the health check of {', '.join(sources or self.sources)}",
+                     lambda: found.append(self.health.check(sources)))  # type: ignore[union-attr]
+        if found and found[0].queued and self.alerts is not None:
+            self.guarded("sending health notices", self.alerts.deliver)  # busy: the outbox job sends them
 
     def _log_crawl(self, outcome: CrawlOutcome, pid: int) -> None:
         """One line per crawl with its counts (from the record the child wrote)."""
@@ -211,11 +227,8 @@ class Monitor:
             if self._children and waited < patience:
                 return  # the crawl still running schedules the alert work again when it finishes
             self._alerts_wanted_since = None
-        try:
-            assert self.alerts is not None
-            self.alerts.immediate()
-        except Exception:  # the daemon outlives failing alert work; it is retried on the next cycle
-            logger.exception("alert work after crawls failed")
+        assert self.alerts is not None
+        self.guarded("alert work after crawls", self.alerts.immediate)
 
     def _outcome(self, source: str, returncode: int) -> CrawlOutcome:
         if returncode == 0:
@@ -267,12 +280,13 @@ class Monitor:
         for rule in self.config.alerts.rules:
             if rule.mode == "digest":
                 schedule = parse_schedule(rule.schedule or self.config.alerts.digest_schedule, "schedule", tz)
-                self.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: service.digest(name))
+                self.add_job(f"digest:{rule.name}", schedule, lambda name=rule.name: self.guarded(
+                    f"the digest of {name}", lambda: service.digest(name)))
         self.add_job("outbox", parse_schedule(self.config.scheduler.outbox_interval, "outbox_interval", tz),
-                     service.deliver)
+                     lambda: self.guarded("delivering the outbox", service.deliver))
         if self.health is not None and self.config.health.enabled:  # staleness, overdue crawls, reminders
             self.add_job("health", parse_schedule(self.config.health.interval, "health.interval", tz),
-                         self.check_health)
+                         self.check_health)  # guarded inside
         if self.alerts is None:
             self.alerts = service
 
