@@ -50,6 +50,17 @@ def test_a_walk_goes_down_to_its_frontier_not_to_the_first_stored_article():
     assert not older.after_page(1, ListPage("p1", entries(99, 98, day="2026-11-19"))) and older.complete
 
 
+def test_an_old_entry_pinned_above_the_news_is_neither_the_frontier_nor_the_end_of_a_walk():
+    pinned = ListEntry("https://x.invalid/5", "5", "공지", "2026-09-10T09:00:00+09:00")
+    first = walk(None)
+    first.after_page(1, ListPage("p1", [pinned, *entries(130, 129)]))
+    assert first.top.source_id == "130"  # the newest by date, not the first row
+    mark = Frontier("64", "sec_no=64", "5", "2026-09-10T09:00:00+09:00", "x")  # a frontier that was the pinned row
+    w = walk(mark)
+    assert w.after_page(1, ListPage("p1", [pinned, *entries(140, 139)]))  # new entries below it: go on
+    assert not w.after_page(2, ListPage("p2", entries(99, 98, day="2026-09-01"))) and w.complete
+
+
 def test_a_walk_that_cannot_reach_its_frontier_stops_at_the_catchup_cap_and_says_so():
     w = walk(Frontier("64", "x", "1", "2026-01-01T00:00:00+09:00", "x"))
     pages = [w.after_page(p, ListPage(f"p{p}", entries(100 - p))) for p in range(1, 6)]

@@ -4,6 +4,10 @@ A list is walked newest first. With a frontier (the newest entry of the last com
 it — not to the first stored article, so articles a failed or interrupted crawl left behind are still found — and
 at most ``catchup`` pages. Without one (the first walk, or incremental crawling off), it goes ``max_pages`` deep.
 A backfill walks ``backfill`` pages and counts as complete only if it reached the frontier.
+
+Lists may pin old entries above the new ones (notices, the mock's faulty links), so the frontier is page 1's
+newest entry by date, not its first row, and a page reaches the frontier only when its *last* entry is no newer
+than the frontier: a pinned frontier at the top of page 1 does not end a walk that has new entries below it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,13 @@ from dataclasses import dataclass
 from crawler.extract.listing import ListEntry, ListPage
 from crawler.extract.site import ListSpec
 from storage.frontier import Frontier
+
+
+def newest(entries: list[ListEntry]) -> ListEntry | None:
+    """The entry published last (the first of equals; the first row when none is dated)."""
+    if not entries:
+        return None
+    return max(entries, key=lambda e: (e.published or "", -entries.index(e)))
 
 
 @dataclass
@@ -29,17 +40,22 @@ class ListWalk:
     gap: bool = False  # the frontier was not reached within ``catchup`` pages
 
     def reached(self, entries: list[ListEntry]) -> bool:
-        """Does this page show the frontier (its entry, or an entry from an earlier day)?"""
-        if self.frontier is None:
+        """Has the walk come down to the frontier: this page shows it and ends no newer than it, or this page
+        ends on an earlier day than the frontier's (its entry is gone from the list)?"""
+        if self.frontier is None or not entries:
             return False
-        mark_day = (self.frontier.mark_published or "")[:10]
-        return any(e.source_id == self.frontier.mark_id or (mark_day and e.published and e.published[:10] < mark_day)
-                   for e in entries)
+        mark_id, mark_at = self.frontier.mark_id, self.frontier.mark_published or ""
+        last = entries[-1].published or ""
+        if mark_at and last and last[:10] < mark_at[:10]:
+            return True
+        if any(e.source_id == mark_id for e in entries):
+            return not (last and mark_at and _at(last, mark_at) > _at(mark_at, last))
+        return False
 
     def after_page(self, page: int, listing: ListPage) -> bool:
         """Record what page ``page`` showed; True if the walk goes on to the next page."""
         if page == 1 and listing.entries:
-            self.top = listing.entries[0]
+            self.top = newest(listing.entries)
         last_page = listing.total_pages is not None and page >= listing.total_pages
         if not listing.entries or last_page:
             self.complete = True  # the end of the list
@@ -58,3 +74,8 @@ class ListWalk:
             self.gap = self.frontier is not None
             return False
         return True
+
+
+def _at(stamp: str, other: str) -> str:
+    """A time stamp cut to the precision both have (a list may show dates only), to compare like with like."""
+    return stamp[: min(len(stamp), len(other), 19)]
