@@ -24,14 +24,12 @@ Prints a summary table and writes it as Markdown (with the date) to <dir>/soak-r
 from __future__ import annotations
 
 import argparse
-import email
 import html
 import json
 import os
 import random
 import re
 import signal
-import socket
 import socketserver
 import sqlite3
 import subprocess
@@ -41,7 +39,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from newswatch.core.clock import KST  # noqa: E402
 from newswatch.mocksite import MockSites  # noqa: E402
 from newswatch.mocksite.content import new_gwangju_release, new_newsprime_article  # noqa: E402
+from newswatch.mocksite.mailserver import MailServer  # noqa: E402
 
 RULE = "gwangju-ai"
 
@@ -194,64 +193,21 @@ class Newsroom:
         return release, rewrite
 
 
-# --- a real SMTP server that can go down and come back on the same port ---------------------------------------
+# --- what the SMTP inbox received ------------------------------------------------------------------------------
 
 @dataclass
 class Received:
-    at: float
     message_id: str
     to: str
     subject: str
-    urls: set[str]
+    urls: set[str]  # the article links of its HTML part
 
-
-class Inbox:
-    """aiosmtpd handler: every accepted message, with the article links of its HTML part."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
+    @classmethod
+    def of(cls, message: EmailMessage) -> Received:
         part = message.get_body(("html",))
         body = part.get_content() if part is not None else ""
         urls = {html.unescape(u) for u in re.findall(r'href="([^"]+)"', body)}
-        with self.lock:
-            self.messages.append(Received(time.time(), str(message["Message-ID"]), str(message["To"]),
-                                          str(message["Subject"]), urls))
-        return "250 OK"
-
-
-class SmtpServer:
-    def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.inbox = Inbox()
-        self.controller = None
-
-    @property
-    def up(self) -> bool:
-        return self.controller is not None
-
-    def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        for _ in range(50):  # the port may linger a moment after a stop
-            try:
-                self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-                self.controller.start()
-                return
-            except (OSError, RuntimeError):
-                self.controller = None
-                time.sleep(0.2)
-        raise RuntimeError(f"the SMTP server cannot listen on port {self.port} again")
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
+        return cls(str(message["Message-ID"]), str(message["To"]), str(message["Subject"]), urls)
 
 
 # --- processes -----------------------------------------------------------------------------------------------
@@ -399,7 +355,7 @@ class Soak:
         self.lockers: list[threading.Thread] = []
 
     # config ----------------------------------------------------------------------------------------------
-    def write_config(self, sites: MockSites, smtp: SmtpServer) -> None:
+    def write_config(self, sites: MockSites, smtp: MailServer) -> None:
         a = self.args
         recipients = ", ".join(f'"{r}"' for r in RECIPIENTS)
         extra = f"""
@@ -526,14 +482,14 @@ recipients = [{recipients}]
                 self.tally.deliver_exit_codes["SIGKILL" if proc.returncode == -9 else proc.returncode] += 1
         self.deliverers = left
 
-    def outage(self, smtp: SmtpServer, now: float) -> None:
+    def outage(self, smtp: MailServer, now: float) -> None:
         if self.outage_until is not None:
             return
         smtp.stop()
         self.outage_started, self.outage_until = now, now + self.rng.uniform(5, 30)
         self.tally.outages += 1
 
-    def end_outage(self, smtp: SmtpServer, now: float, force: bool = False) -> None:
+    def end_outage(self, smtp: MailServer, now: float, force: bool = False) -> None:
         if self.outage_until is not None and (force or now >= self.outage_until):
             smtp.start()
             self.tally.outage_seconds += now - self.outage_started
@@ -571,7 +527,7 @@ recipients = [{recipients}]
         (self.dir / "daemon.log").unlink(missing_ok=True)
         (self.dir / "deliver.log").unlink(missing_ok=True)
         with MockSites(slow_seconds=0.2) as sites:
-            smtp = SmtpServer()
+            smtp = MailServer()
             smtp.start()
             self.write_config(sites, smtp)
             newsroom = Newsroom(self.rng, sites)
@@ -615,7 +571,7 @@ recipients = [{recipients}]
         result["log"] = log_counts(self.dir / "daemon.log", self.dir / "deliver.log")
         return result
 
-    def chaos(self, sites: MockSites, smtp: SmtpServer, newsroom: Newsroom, daemon: Daemon, since: str) -> None:
+    def chaos(self, sites: MockSites, smtp: MailServer, newsroom: Newsroom, daemon: Daemon, since: str) -> None:
         r, a = self.rng, self.args
         next_report = time.time() + 60
         while min(crawl_counts(self.db, since).get(s, 0) for s in ("newsprime", "gwangju_city")) < a.cycles:
@@ -650,7 +606,7 @@ recipients = [{recipients}]
                     f"received {len(smtp.inbox.messages)}, {self.tally.crawl_kills} crawl kills, "
                     f"{self.tally.daemon_kills} daemon kills, {self.tally.outages} outages")
 
-    def settle(self, smtp: SmtpServer, newsroom: Newsroom, daemon: Daemon) -> tuple[bool, float, list[str]]:
+    def settle(self, smtp: MailServer, newsroom: Newsroom, daemon: Daemon) -> tuple[bool, float, list[str]]:
         """Everything up, nothing published: wait until both sources were crawled completely since the last
         publication, the rule considered every article, the outbox and the spool are empty."""
         begun = time.time()
@@ -692,7 +648,7 @@ recipients = [{recipients}]
         return False, time.time() - begun, waiting
 
     # the verdict -----------------------------------------------------------------------------------------
-    def verify(self, sites: MockSites, smtp: SmtpServer, newsroom: Newsroom) -> dict:
+    def verify(self, sites: MockSites, smtp: MailServer, newsroom: Newsroom) -> dict:
         host = sites.gwangju_url.split("//", 1)[1]
         rows = query(self.db, "SELECT id, source, source_id, canonical_url, duplicate_of, story_id, revision, title "
                               "FROM articles")
@@ -723,7 +679,7 @@ recipients = [{recipients}]
         old_news = {row[3] for row in rows if (row[1], row[2]) not in ours}
 
         # the inbox: resends of one outbox message share its Message-ID; distinct messages are distinct IDs
-        received = smtp.inbox.messages
+        received = [Received.of(m) for m in list(smtp.messages)]
         per_id = Counter(m.message_id for m in received)
         resent = {mid: n - 1 for mid, n in per_id.items() if n > 1}
         distinct: dict[str, Received] = {}

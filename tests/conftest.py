@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.mocksite.mailserver import MailServer
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,52 +31,9 @@ def run_newswatch(*args: str, cwd: Path | None = None, timeout: float = 120,
                           capture_output=True, text=True, timeout=timeout)
 
 
-class _Inbox:
-    """aiosmtpd handler keeping every accepted message."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        import email
-        from email import policy
-
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
-
-    def __init__(self) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.inbox = _Inbox()
-        self.controller = None
-
-    def start(self) -> SmtpServer:
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self) -> list:
-        return self.inbox.messages
-
-
 @pytest.fixture
 def smtp_server():
-    server = SmtpServer().start()
+    server = MailServer().start()
     yield server
     server.stop()
 

@@ -148,9 +148,9 @@ def test_email_is_proper_and_untrusted_text_is_contained(tmp_path, clock, smtp_s
 
 @pytest.mark.slow
 def test_dead_smtp_server_keeps_the_alert_until_it_is_back(tmp_path, clock):
-    from tests.conftest import SmtpServer
+    from newswatch.mocksite.mailserver import MailServer
 
-    server = SmtpServer()  # a port with nothing listening yet
+    server = MailServer()  # a port with nothing listening yet
     service = service_with_one_match(tmp_path, clock, server.port)
     failed = service.deliver()
     assert (failed.sent, failed.failed) == (0, 2) and "Connection" in failed.errors[0]

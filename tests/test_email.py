@@ -222,9 +222,9 @@ def test_received_headers_for_filters_and_a_stable_message_id(tmp_path, clock, s
 
 @pytest.mark.slow
 def test_a_retry_is_the_same_message(tmp_path, clock):
-    from tests.conftest import SmtpServer
+    from newswatch.mocksite.mailserver import MailServer
 
-    server = SmtpServer()  # nothing listening yet
+    server = MailServer()  # nothing listening yet
     service = scenario(tmp_path, clock, server.port)
     service.collect(service.config.alerts.rules)
     assert service.deliver().failed == 1

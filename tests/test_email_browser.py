@@ -16,7 +16,8 @@ import pytest
 from newswatch.alerts.entries import MARK_END, MARK_START, AlertCopy, AlertItem, Sender
 from newswatch.alerts.message import render
 from newswatch.core.clock import KST, FixedClock
-from tests.conftest import CHROMIUM, SmtpServer, screenshot_path
+from newswatch.mocksite.mailserver import MailServer
+from tests.conftest import CHROMIUM, screenshot_path
 from tests.test_email import parts, received
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def page_html(tmp_path_factory) -> str:
     """The HTML part of a real alert as aiosmtpd received it (three stories, one with two copies)."""
-    server = SmtpServer().start()
+    server = MailServer().start()
     try:
         clock = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=KST))
         _, message = received(tmp_path_factory.mktemp("email"), clock, server)

@@ -4,7 +4,6 @@ record, the daemon publishing once across two sources, hostile responses, and th
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -22,10 +21,11 @@ from newswatch.core.article import Article
 from newswatch.core.clock import KST
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import new_gwangju_release, new_newsprime_article
+from newswatch.mocksite.mailserver import Inbox, MailServer
 from newswatch.mocksite.server import BOMB_NO, LOOP_NO
 from storage import Store
 from storage.alerts import AlertLedger
-from tests.conftest import ROOT, SmtpServer, run_newswatch
+from tests.conftest import ROOT, run_newswatch
 
 pytestmark = pytest.mark.slow  # real servers, child processes and real time
 
@@ -66,30 +66,9 @@ def crawled(db: Path, *sources: str) -> None:
 
 # --- 1. two deliverers at once send each message once -----------------------------------------------------
 
-class SlowInbox:
-    """Accepts every message, slowly (so two deliverers overlap), and can answer 421 to QUIT."""
-
-    def __init__(self, delay: float = 0.05, quit_reply: str | None = None) -> None:
-        self.messages: list = []
-        self.delay, self.quit_reply = delay, quit_reply
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        import email
-        from email import policy
-
-        await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
-        return self.quit_reply or "221 Bye"
-
-
 @contextmanager
-def smtp(inbox: SlowInbox):
-    server = SmtpServer()
-    server.inbox = inbox
-    server.start()
+def smtp(inbox: Inbox):
+    server = MailServer(inbox).start()
     try:
         yield server
     finally:
@@ -108,7 +87,7 @@ def queued_store(tmp_path: Path, port: int, recipients: int) -> tuple[Path, Path
 
 
 def test_two_deliverers_at_once_send_each_message_once(tmp_path):
-    with smtp(SlowInbox(delay=0.05)) as server:
+    with smtp(Inbox(delay=0.05)) as server:
         db, config = queued_store(tmp_path, server.port, 20)
         with Store(db) as store:  # queue without sending: the two deliverers below race for the 20 messages
             from crawler.sites import load_config
@@ -132,7 +111,7 @@ def test_two_deliverers_at_once_send_each_message_once(tmp_path):
 # --- 5. a server that accepted DATA and then answers 421 to QUIT ------------------------------------------
 
 def test_data_accepted_then_421_at_quit_counts_as_sent_once(tmp_path):
-    with smtp(SlowInbox(delay=0, quit_reply="421 4.3.0 closing, try later")) as server:
+    with smtp(Inbox(delay=0, quit_reply="421 4.3.0 closing, try later")) as server:
         db, config = queued_store(tmp_path, server.port, 1)
         first = run_newswatch("--config", str(config), "alerts", "deliver")
         assert first.returncode == 0 and "sent 1, failed 0" in first.stdout, first.stdout + first.stderr
@@ -244,7 +223,7 @@ def test_the_daemon_closes_records_of_dead_crawls_at_start_up(tmp_path):
 # --- 8 and 9. the daemon: a first crawl leaks nothing, one publication is one email, and its log tells ---------
 
 def test_the_daemon_sends_one_email_per_publication_and_logs_what_happened(tmp_path):
-    inbox = SlowInbox(delay=0)
+    inbox = Inbox(delay=0)
     with smtp(inbox) as server, MockSites(slow_seconds=0.1) as sites:
         db = tmp_path / "d.db"
         extra = smtp_extra(server.port, ["analyst@example.org"], grace=3)

@@ -97,9 +97,9 @@ def test_new_article_alerts_once_and_edits_or_copies_do_not(tmp_path, smtp_serve
 
 
 def test_alert_survives_a_dead_smtp_server(tmp_path):
-    from tests.conftest import SmtpServer
+    from newswatch.mocksite.mailserver import MailServer
 
-    server = SmtpServer()
+    server = MailServer()
     clock = FixedClock(datetime.now(KST))
     with MockSites(slow_seconds=0.1) as sites:
         config, db = monitor_config(tmp_path, sites, server.port)
