@@ -226,6 +226,8 @@ class StoryIndex:
             if raw < GATE_TEXT and not candidate.terms_enough:
                 continue  # nothing in common worth analysing: Kiwi is not run
             theirs = self.profiles.get(candidate.article_id, candidate.title, candidate.text, candidate.published_at)
+            if storymatch.facts_disagree(mine(), theirs):
+                continue  # two events told in one department's words: not worth Kiwi's time
             worth.append((candidate, raw, theirs))
         if not worth:
             return sorted(best.values(), key=lambda link: (link.how != "text", -link.score, link.story))

@@ -49,6 +49,7 @@ _OPINION = re.compile(r"^\s*[\[【<(]\s*[^\]】>)]{0,6}(사설|칼럼|기자수�
 _AFTERNOON = {"오후", "밤"}
 LEAD_CHARS = 150
 OPINION_UNMARKED = 1.0  # an unmarked piece that argues counts as marked
+FACTS_TO_DISAGREE = 4  # specifics each article must state before sharing none of them rules a pair out
 ANALYSED_CHARS = 600  # of the text, after the title, given to Kiwi (~10 µs a character: ~10 ms at most)
 
 
@@ -73,6 +74,8 @@ def amounts(text: str) -> list[tuple[str, str, str]]:
         except ValueError:
             continue
         unit = unit or ""
+        if unit == "분" and text[m.end():m.end() + 1] in ("기", "의"):
+            continue  # "3분기" is a quarter, "3분의 1" a fraction: not minutes
         for prefix, scale in (("조", 10**12), ("억", 10**8), ("천만", 10**7), ("백만", 10**6), ("만", 10**4),
                               ("천", 10**3)):
             if unit.startswith(prefix) and len(unit) > len(prefix):  # "억원", "만달러": magnitude in the unit
@@ -323,6 +326,13 @@ def lead_cover(a: Profile, b: Profile) -> float:
 def specifics_share(a: Profile, b: Profile) -> float:
     """Shared specifics over the smaller set (at least 4: two or three numbers in common prove little)."""
     return len(a.specifics.keys() & b.specifics.keys()) / max(min(len(a.specifics), len(b.specifics)), 4)
+
+
+def facts_disagree(a: Profile, b: Profile) -> bool:
+    """Both state several facts and not one is the same: two events, however alike their wording (a department's
+    releases share its vocabulary and names; a rewrite of one repeats at least one of its figures)."""
+    return (min(len(a.specifics), len(b.specifics)) >= FACTS_TO_DISAGREE
+            and not a.specifics.keys() & b.specifics.keys())
 
 
 def shared_specifics(a: Profile, b: Profile, limit: int = 6) -> list[str]:
