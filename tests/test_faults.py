@@ -75,6 +75,28 @@ def smtp(inbox: Inbox):
         server.stop()
 
 
+def start_daemon(config: Path, log: Path) -> subprocess.Popen[str]:
+    """`newswatch run` in a child process, its log in a file the test can read while it runs."""
+    return subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"], cwd=ROOT,
+                            stderr=log.open("w", encoding="utf-8"), text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def stop_daemon(daemon: subprocess.Popen[str], log: Path) -> str:
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(timeout=60)
+    return log.read_text(encoding="utf-8")
+
+
+def wait_for(predicate, what: str, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait on evidence (a log line, a store row), never on a guess of how long something takes."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout:g} s: {what}")
+        time.sleep(0.2)
+
+
 def queued_store(tmp_path: Path, port: int, recipients: int) -> tuple[Path, Path]:
     """A store with one Gwangju AI article queued for ``recipients`` recipients."""
     db = tmp_path / "a.db"
@@ -87,7 +109,7 @@ def queued_store(tmp_path: Path, port: int, recipients: int) -> tuple[Path, Path
 
 
 def test_two_deliverers_at_once_send_each_message_once(tmp_path):
-    with smtp(Inbox(delay=0.05)) as server:
+    with smtp(Inbox(delay=0.15)) as server:  # 3 s of sending: the second deliverer starts well within it
         db, config = queued_store(tmp_path, server.port, 20)
         with Store(db) as store:  # queue without sending: the two deliverers below race for the 20 messages
             from crawler.sites import load_config
@@ -209,13 +231,12 @@ def test_the_daemon_closes_records_of_dead_crawls_at_start_up(tmp_path):
                                                "[sources.gwangju_city]\nenabled = false\n")
     with Store(db) as store:
         dead = store.start_crawl("newsprime")  # what a killed crawl leaves: 'running', and no lock held
-    daemon = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    time.sleep(3)
-    daemon.send_signal(signal.SIGTERM)
-    log = daemon.communicate(timeout=30)[1]
+    log_path = tmp_path / "daemon.log"
+    daemon = start_daemon(config, log_path)
+    said = f"closed 1 crawl record(s) of newsprime left running by a process that is gone: {dead}"
+    wait_for(lambda: said in log_path.read_text(encoding="utf-8"), "the start-up closes the dead crawl's record")
+    stop_daemon(daemon, log_path)
     assert daemon.returncode == 0
-    assert f"closed 1 crawl record(s) of newsprime left running by a process that is gone: {dead}" in log
     with Store(db) as store:
         assert store.crawl(dead).status == "abandoned" and store.running_sources() == []
 
@@ -231,17 +252,13 @@ def test_the_daemon_sends_one_email_per_publication_and_logs_what_happened(tmp_p
         text = config.read_text(encoding="utf-8")
         text = text.replace("[sources.newsprime]\n", '[sources.newsprime]\nschedule = "interval:6s"\n')
         text = text.replace("[sources.gwangju_city]\n", '[sources.gwangju_city]\nschedule = "interval:6s"\n')
-        text = text.replace("[scheduler]", "[scheduler]")
         config.write_text(text + '\n[scheduler]\noutbox_interval = "interval:2s"\n', encoding="utf-8")
-        daemon = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"],
-                                  cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        log_path = tmp_path / "daemon.log"
+        daemon = start_daemon(config, log_path)
         try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not first_crawls_done(db):
-                time.sleep(0.3)
-            time.sleep(5)  # the alert step after the first crawls: old news, no email
-            assert inbox.messages == []
+            wait_for(lambda: first_crawls_done(db) and rule_has_judged_everything(db),
+                     "the first crawls and the alert step after them")
+            assert inbox.messages == []  # old news: no email
             title = "광주시, 인공지능 집적단지 GPU 클러스터 2배 증설"
             now = datetime.now(KST)
             sites.publish_gwangju(new_gwangju_release(22300, title, [
@@ -250,13 +267,12 @@ def test_the_daemon_sends_one_email_per_publication_and_logs_what_happened(tmp_p
             sites.publish_newsprime(new_newsprime_article(746710, title, [
                 "[프라임경제] 광주광역시는 첨단3지구 인공지능 집적단지의 GPU 클러스터를 두 배로 늘린다고 밝혔다."],
                 published=now))
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not inbox.messages:
-                time.sleep(0.3)
-            time.sleep(12)  # two more crawl cycles of both sources: nothing more
+            wait_for(lambda: bool(inbox.messages), "the email about the publication")
+            crawls = finished_crawls(db)
+            wait_for(lambda: all(finished_crawls(db)[s] >= crawls[s] + 2 for s in crawls)
+                     and rule_has_judged_everything(db), "two more crawls of each source, judged by the rule")
         finally:
-            daemon.send_signal(signal.SIGTERM)
-            log = daemon.communicate(timeout=60)[1]
+            log = stop_daemon(daemon, log_path)
     assert len(inbox.messages) == 1, [m["Subject"] for m in inbox.messages]
     body = " ".join(inbox.messages[0].get_body(("plain",)).get_content().replace("*", "").split())
     assert title in body and "AI 사관학교" not in body and "집적단지 2단계 예비타당성" not in body
@@ -268,6 +284,23 @@ def test_the_daemon_sends_one_email_per_publication_and_logs_what_happened(tmp_p
     assert not any("[scrapy.core.engine] INFO" in line or "Spider opened" in line for line in lines)
     stamped = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line)]
     assert stamped and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+0900 ", line) for line in stamped)
+
+
+def finished_crawls(db: Path) -> dict[str, int]:
+    with Store(db) as store:
+        return {s: sum(1 for c in store.crawls(s, limit=100) if c.status != "running")
+                for s in ("newsprime", "gwangju_city")}
+
+
+def rule_has_judged_everything(db: Path) -> bool:
+    """Every stored article is behind the rule's marks, and nothing queued is left unsent."""
+    with Store(db) as store:
+        behind = store.conn.execute(
+            "SELECT count(*) FROM articles a JOIN alert_marks m ON m.source = a.source AND m.rule = 'gwangju-ai' "
+            "WHERE a.id > m.mark AND a.duplicate_of IS NULL").fetchone()[0]  # copies are never judged
+        marks = store.conn.execute(
+            "SELECT count(*) FROM alert_marks WHERE rule = 'gwangju-ai' AND mark IS NOT NULL").fetchone()[0]
+        return marks == 2 and behind == 0 and AlertLedger(store).pending() == []
 
 
 def first_crawls_done(db: Path) -> bool:
@@ -320,17 +353,17 @@ def test_a_store_locked_at_daemon_start_is_one_line_and_the_daemon_goes_on(tmp_p
     Store(db).close()
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # a writer that does not let go while the daemon starts
-    daemon = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    log_path = tmp_path / "daemon.log"
+    daemon = start_daemon(config, log_path)
     try:
-        time.sleep(5)
-        assert daemon.poll() is None  # still running
+        wait_for(lambda: "announcing the alert rules failed" in log_path.read_text(encoding="utf-8"),
+                 "the daemon meets the locked store")
+        time.sleep(1.5)  # past the store's 1 s timeout once more: it must still be running
+        assert daemon.poll() is None
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    time.sleep(2)
-    daemon.send_signal(signal.SIGTERM)
-    log = daemon.communicate(timeout=30)[1]
+    log = stop_daemon(daemon, log_path)
     assert daemon.returncode == 0, log
     assert "announcing the alert rules failed, retried on its next run" in log and "locked" in log
     assert "Traceback" not in log

@@ -19,6 +19,7 @@ from newswatch.core.config import parse_schedule
 from newswatch.mocksite import MockSites
 from newswatch.mocksite.content import new_newsprime_article
 from newswatch.monitor.daemon import Monitor, is_due
+from newswatch.monitor.locks import CrawlLock
 from storage import Store
 from tests.conftest import ROOT
 
@@ -223,6 +224,28 @@ def test_crashing_and_hanging_crawls_are_recorded_and_the_daemon_goes_on(tmp_pat
     started = time.monotonic()
     outcome = hang.crawl("newsprime")
     assert outcome.status == "timeout" and time.monotonic() - started < 20
+
+
+def test_a_child_that_fails_at_start_leaves_another_process_s_live_crawl_alone(tmp_path):
+    """A child that could not open a busy store exits 2 without the source's lock; the 'running' record is then a
+    manual crawl's, alive: it is closed only once that crawl's lock is free."""
+    busy = "import sys; open(sys.argv[1], 'a').write('start\\n'); sys.exit(2)"
+    monitor, _, db = scripted_monitor(tmp_path, busy, interval="interval:1h")
+    manual = CrawlLock(db, "newsprime")
+    manual.acquire()
+    with Store(db) as store:
+        live = store.start_crawl("newsprime")
+    try:
+        outcome = monitor.crawl("newsprime")
+        assert (outcome.status, outcome.returncode) == ("failed", 2)
+        with Store(db) as store:
+            assert store.crawls("newsprime")[0].status == "running"
+    finally:
+        manual.release()
+    monitor.crawl("newsprime")  # the manual crawl is gone now (its lock is free): its record is closed
+    with Store(db) as store:
+        record = store.crawls("newsprime")[0]
+        assert (record.id, record.status) == (live, "failed")
 
 
 def test_start_up_catch_up_rules():

@@ -43,15 +43,15 @@ def _body(lines: list[str]) -> tuple[str, str]:
     return text, html
 
 
-def opened(incident_id: int, finding: Finding, when: str) -> Notice:
+def opened(incident_id: int, finding: Finding, when: str, remind_hours: float) -> Notice:
     label = finding.severity.upper()
     subject = f"{HEAD} {label} {finding.source} {finding.monitor}: {finding.summary}"
     lines = [f"{finding.source}: {finding.monitor} — {label} since {when}", "", finding.summary, ""]
     lines += ["Evidence:"] + [f"  {line}" for line in finding.details] + [""]
     if advice := _advice(finding.monitor, finding.source):
         lines += [advice, ""]
-    lines += [f"Incident {incident_id}. A reminder follows daily while it lasts, and a notice when it resolves. "
-              "`newswatch status` shows every source's health."]
+    lines += [f"Incident {incident_id}. A reminder follows every {duration_words(remind_hours * 3600)} while it "
+              "lasts, and a notice when it resolves. `newswatch status` shows every source's health."]
     return Notice(f"incident:{incident_id}:opened", _clip(subject), *_body(lines))
 
 
@@ -72,7 +72,7 @@ def reminder(incident: Incident, finding: Finding | None, now: datetime) -> Noti
              f"{duration_words(age)} (since {incident.opened_at})", "", summary, ""]
     if details:
         lines += ["Evidence now:"] + [f"  {line}" for line in details] + [""]
-    if not finding or finding.severity == "learning":
+    if finding is None:
         lines += ["(No new data has come in to judge it since the last notice.)", ""]
     lines += [f"Incident {incident.id}; when it opened: {incident.opened_evidence.get('summary', '')}".rstrip()]
     # one per period: the key names the notice it follows, so two evaluators at once queue it once

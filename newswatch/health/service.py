@@ -156,7 +156,8 @@ class HealthService:
                                                finding.last_crawl_id)
             if incident_id is None:
                 return  # another evaluator opened it a moment ago, with its notice
-            self._queue(ledger, notice.opened(incident_id, finding, iso(self.clock.now())), report)
+            self._queue(ledger, notice.opened(incident_id, finding, iso(self.clock.now()),
+                                                   self.config.health.remind_hours), report)
         report.events.append(f"opened {finding.source} {finding.monitor} ({finding.severity})")
         log = logger.error if finding.severity == "critical" else logger.warning
         log("health incident %d opened: %s %s %s — %s", incident_id, finding.source, finding.monitor,

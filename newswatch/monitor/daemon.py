@@ -29,17 +29,18 @@ from newswatch.core.config import Config, Schedule, parse_schedule
 from newswatch.core.errors import NewswatchError
 from newswatch.crawl import enabled_sources
 from newswatch.health.service import HealthService
-from newswatch.monitor.locks import CrawlLock
+from newswatch.monitor.locks import CrawlLock, CrawlLocked
 
 logger = logging.getLogger("newswatch.monitor.daemon")
 
 EXIT_LOCKED = 3  # `newswatch crawl` exit code when another process holds the source's lock
+EXIT_REPORTED = 2  # ... when it stopped on a failure it explained in one line (a busy store, a broken config)
 
 
 @dataclass
 class CrawlOutcome:
     source: str
-    status: str  # "ok", "partial", "failed", "killed", "skipped", "timeout", "crashed"
+    status: str  # "ok", "failed", "skipped", "timeout", "crashed"
     returncode: int | None
     detail: str = ""
 
@@ -186,6 +187,8 @@ class Monitor:
         if outcome.status != "skipped":
             self.check_health([source])
             self.crawl_finished()
+        elif self._alerts_wanted_since is not None:
+            self.crawl_finished()  # alert work held back while this child ran must not wait for the next crawl
         return outcome
 
     def check_health(self, sources: list[str] | None = None) -> None:
@@ -237,15 +240,27 @@ class Monitor:
             return CrawlOutcome(source, "skipped", returncode, "another crawl of this source is running")
         if returncode == 1:
             return CrawlOutcome(source, "failed", 1, "the crawl recorded a failure")
+        if returncode == EXIT_REPORTED:
+            return CrawlOutcome(source, "failed", returncode, "the crawl stopped on an error it reported above")
         return CrawlOutcome(source, "crashed", returncode, f"child exited with {returncode}")
 
     def _close_records(self, outcome: CrawlOutcome) -> None:
-        """A child that was killed or crashed may leave its crawl record 'running': close it."""
-        if outcome.status not in ("timeout", "crashed", "killed"):
+        """A child that was killed, crashed or stopped on an error may leave its crawl record 'running': close it
+        — unless the source's lock is held, since then the running record is another process's live crawl (a
+        child that could not open a busy store never took the lock)."""
+        if outcome.status not in ("timeout", "crashed", "failed") or outcome.returncode == 1:
             return
-        with self.store() as store:
-            store.abandon_running_crawls(outcome.source, status="failed",
-                                         reason=f"{outcome.status}: {outcome.detail}")
+        lock = CrawlLock(self.db_path, outcome.source)
+        try:
+            lock.acquire()  # held while closing, so no crawl can start in between
+        except CrawlLocked:
+            return
+        try:
+            with self.store() as store:
+                store.abandon_running_crawls(outcome.source, status="failed",
+                                             reason=f"{outcome.status}: {outcome.detail}")
+        finally:
+            lock.release()
 
     @staticmethod
     def _stop_child(child: subprocess.Popen[bytes], grace: float = 10.0) -> None:
