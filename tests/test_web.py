@@ -171,6 +171,22 @@ def test_read_only_defaults(site, ds):
         asyncio.run(ds.get_database("news").execute_fn(lambda conn: conn.execute("CREATE TABLE x (y)")))
 
 
+def test_private_tables_are_refused_even_to_arbitrary_sql(site):
+    with_sql = serve(site, allow_sql=True)
+    try:
+        for sql in ("select * from outbox", "select recipient from alert_sent", "select count(*) from OUTBOX",
+                    "select a.id from articles a where exists (select 1 from alert_sent)"):
+            refused = get(with_sql, "/news.json", params={"sql": sql})
+            assert refused.status_code in (400, 403), sql
+            error = refused.json()["error"]
+            assert "prohibited" in error or "not authorized" in error, (sql, error)
+        rows = get(with_sql, "/news.json", params={"sql": "select id from articles order by id", "_shape": "array"})
+        assert rows.status_code == 200 and len(rows.json()) == 6
+        assert get(with_sql, "/news").status_code == 200  # the database page still lists its tables
+    finally:
+        with_sql.get_database("news").close()
+
+
 def test_datasette_pages_json_csv_and_canned_queries(site, ds):
     db, _, ids = site
     assert get(ds, "/news.json").status_code == 200

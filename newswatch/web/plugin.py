@@ -12,6 +12,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from newswatch.web.metadata import DENIED_TABLES
 from newswatch.web.state import state_of
 
 # FTS5 MATCH text that matches nothing: an empty query in a canned query shows no rows rather than an error.
@@ -51,10 +52,23 @@ def _functions(conn: sqlite3.Connection, state: Any) -> None:
     conn.create_function("newswatch_rule", 2, rule)
 
 
+_PRIVATE = frozenset(name.lower() for name in DENIED_TABLES)
+
+
+def _refuse_private(action: int, table: str | None, _column: str | None, _db: str | None,
+                    _trigger: str | None) -> int:
+    """SQLite authorizer: no statement on this connection may read a private table (metadata's "allow": False
+    only hides the table page; user SQL, canned or arbitrary, would still read it)."""
+    if action == sqlite3.SQLITE_READ and (table or "").lower() in _PRIVATE:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     state = state_of(datasette)
     if state is not None and database == state.db_name:
+        conn.set_authorizer(_refuse_private)  # no page of the plugin reads these tables either
         _functions(conn, state)
 
 
