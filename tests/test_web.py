@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -111,6 +113,30 @@ def test_search_filters_and_facets(site, ds):
     assert in_story and all(r["story_size"] == 3 for r in in_story)
     page = get(ds, "/-/search?q=광주+인공지능").text
     assert "month=2025-03" in page and "size=3" in page  # facet links keep the query
+
+
+def _link(page: str, css_class: str) -> str:
+    return html.unescape(re.search(f'<a href="([^"]+)"[^>]*class="{css_class}"', page).group(1))
+
+
+def test_search_exports_carry_every_filter_beyond_the_page(site, ds):
+    _, _, ids = site
+    for filters, expected in (("&size=3", None), ("&month=2025-03", [ids["old"]]), ("&size=3&stories=1", None)):
+        shown = [r["article_id"] for r in get(ds, f"/-/search.json?q=광주+인공지능{filters}").json()["results"]]
+        assert shown == (expected or shown) and shown, filters
+        page = get(ds, f"/-/search?q=광주+인공지능{filters}&limit=1").text  # one on the page, all in the download
+        rows = list(csv.DictReader(io.StringIO(get(ds, _link(page, "nw-csv")).text)))
+        assert [int(r["article_id"]) for r in rows] == shown, filters
+        assert {"article_id", "source_label", "title", "published_at", "snippet", "canonical_url"} <= set(rows[0])
+        json_href = re.search(r'<a href="([^"]+)">JSON</a>', page).group(1)
+        assert [r["article_id"] for r in get(ds, html.unescape(json_href)).json()["results"]] == shown, filters
+    assert len(shown) == 1  # one per story: the three articles of the story are one row
+    def feed_ids(filters: str) -> list[str]:
+        feed = ET.fromstring(get(ds, _link(get(ds, f"/-/search?q=광주+인공지능{filters}").text, "nw-feed")).content)
+        return [e.find(f"{ATOM}id").text for e in feed.findall(f"{ATOM}entry")]
+
+    assert len(feed_ids("")) > 1 and len(feed_ids("&size=3")) == 1  # the feed too: the story, one entry
+    assert [i.rsplit(":", 1)[1] for i in feed_ids("&month=2025-03")] == ["900003"]
 
 
 def test_bad_queries_are_explained_not_500(ds):

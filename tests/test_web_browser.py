@@ -114,7 +114,7 @@ def test_search_open_result_facet_csv_and_screenshots(served, browser, tmp_path)
         assert page.locator("ul.nw-facet-source li.selected").count() == 1
         shown = page.locator("li.nw-result").count()
 
-        # the CSV of this search, as Datasette exports it
+        # the CSV of this search: the filtered results, as the page shows them
         with page.expect_download() as download_info:
             page.click("a.nw-csv")
         download = download_info.value

@@ -92,9 +92,11 @@ def newest_matches(reader: Reader, query: str, sources: list[str] | None, limit:
 
 
 def search_entries(reader: Reader, query: str, source: str | None, since: str | None,
-                   limit: int = FEED_ENTRIES) -> list[Entry]:
-    """A saved search as a feed: its newest matches, why-lines from the alert query matcher."""
-    ids = newest_matches(reader, query, [source] if source else None, QUERY_WINDOW, since)
+                   limit: int = FEED_ENTRIES, ids: list[int] | None = None) -> list[Entry]:
+    """A saved search as a feed: its newest matches (or the given ones, already filtered further), why-lines from
+    the alert query matcher."""
+    if ids is None:
+        ids = newest_matches(reader, query, [source] if source else None, QUERY_WINDOW, since)
     return entries(reader, QueryMatcher(query).match(reader, ids), limit)
 
 
