@@ -213,6 +213,23 @@ def test_private_tables_are_refused_even_to_arbitrary_sql(site):
         with_sql.get_database("news").close()
 
 
+def test_other_datasette_instances_are_left_alone(site, ds):
+    from datasette.app import Datasette
+
+    db, _, _ = site
+    plain = Datasette(files=[str(db)], settings={"suggest_facets": True})  # the plugin is registered, no WebState
+    try:
+        data = get(plain, "/news/articles.json?_facet_story_size=story_id&_facet_month=published_at"
+                          "&_extra=suggested_facets").json()
+        assert data["facet_results"] == {}
+        assert data["suggested_facets"] and all(f.get("type") != "story_size" for f in data["suggested_facets"])
+        assert get(plain, "/-/search?q=광주").status_code == 404
+    finally:
+        plain.get_database("news").close()
+    ours = get(ds, "/news/articles.json?_extra=suggested_facets").json()
+    assert any(f["type"] == "story_size" for f in ours["suggested_facets"])
+
+
 def test_datasette_pages_json_csv_and_canned_queries(site, ds):
     db, _, ids = site
     assert get(ds, "/news.json").status_code == 200

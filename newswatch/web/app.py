@@ -25,7 +25,8 @@ SETTINGS = {
 
 
 def register_plugin() -> None:
-    """Register the plugin module with Datasette once per process (its hooks act only on instances made here)."""
+    """Register the plugin module with Datasette once per process. It is then in every Datasette instance of
+    the process; its hooks, views and facets act only on instances with a WebState (those made here)."""
     from datasette.plugins import pm
 
     if not pm.is_registered(plugin):

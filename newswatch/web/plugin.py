@@ -1,7 +1,10 @@
 """The Datasette plugin of newswatch: SQL functions, pages, facets, links. Registered by newswatch.web.app.
 
-Every hook first looks up the instance's WebState and does nothing without it, so the plugin never changes a
-Datasette instance that `newswatch serve` did not make.
+The plugin is registered process-wide, so it must not change a Datasette instance `newswatch serve` did not make.
+Hooks that get the instance look up its WebState and do nothing without it. Two cannot: ``register_routes`` runs
+while Datasette is constructed, before ``attach``, so the routes exist everywhere but every view answers 404
+without WebState; ``register_facet_classes`` gets no instance, so the facets check WebState themselves (no
+suggestions, no results elsewhere).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    """Always the routes (called before WebState is attached); the views 404 on an instance without it."""
     from newswatch.web.views import ROUTES
 
     return ROUTES
@@ -91,6 +95,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
 @hookimpl
 def register_facet_classes() -> list[type]:
+    """No instance to check here: the facet classes check WebState in suggest() and facet_results()."""
     from newswatch.web.facets import MonthFacet, StorySizeFacet
 
     return [MonthFacet, StorySizeFacet]
