@@ -290,6 +290,31 @@ def test_rule_feed_has_stable_ids_and_new_entries_only_for_new_matches(site, tmp
     assert get(ds, "/-/rules/nope.atom").status_code == 404
 
 
+def test_feed_times_are_rfc3339_and_odd_stamps_do_not_break_the_feed():
+    from newswatch.alerts.matching import Match
+    from newswatch.web import feeds
+    from newswatch.web.matches import Entry
+
+    def entry(i: int, first_seen: str | None, published: str | None) -> Entry:
+        return Entry({"id": i, "source": "newsprime", "source_id": str(i), "title": f"기사 {i}", "body_text": "본문",
+                      "canonical_url": f"https://news.invalid/{i}", "first_seen_at": first_seen,
+                      "published_at": published}, Match("맞음"))
+
+    body = feeds.render(feed_id="tag:x", title="t", self_url="http://h/f", html_url="http://h/", label=str,
+                        article_url=lambda i: f"http://h/{i}", entries=[
+                            entry(1, "2026-01-01T10:00", "2026-01-01"), entry(2, "2026-01-02T10:00:00+09:00", "어제"),
+                            entry(3, "not a time", "2025-12-31T23:00:00.123456")])
+    feed = ET.fromstring(body)
+    times = {e.find(f"{ATOM}id").text[-1]: (e.find(f"{ATOM}updated").text, getattr(
+        e.find(f"{ATOM}published"), "text", None)) for e in feed.findall(f"{ATOM}entry")}
+    assert times == {"1": ("2026-01-01T10:00:00+09:00", "2026-01-01T00:00:00+09:00"),
+                     "2": ("2026-01-02T10:00:00+09:00", None),  # an unparsable published_at is left out
+                     "3": ("2025-12-31T23:00:00+09:00", "2025-12-31T23:00:00+09:00")}  # updated from published
+    assert feed.find(f"{ATOM}updated").text == "2026-01-02T10:00:00+09:00"
+    rfc3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    assert all(rfc3339.match(t) for pair in times.values() for t in pair if t)
+
+
 def test_serve_warns_when_not_local_and_needs_a_store(tmp_path, monkeypatch, capsys, site):
     import uvicorn
 
