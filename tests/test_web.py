@@ -331,3 +331,23 @@ def test_serve_warns_when_not_local_and_needs_a_store(tmp_path, monkeypatch, cap
     assert "warning: serving on 0.0.0.0" in capsys.readouterr().err and calls[-1]["port"] == 9000
     assert main(["serve", "--db", str(tmp_path / "missing.db")]) == 2
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_rule_verdicts_are_a_bounded_lru(site, ds):
+    from newswatch.alerts.matching import Match
+    from newswatch.web.matches import _MISSING, VerdictCache
+    from newswatch.web.state import state_of
+
+    cache = VerdictCache(2)
+    cache.put(("r", 1, 1), Match("a"))
+    cache.put(("r", 2, 1), None)
+    assert cache.get(("r", 1, 1)).why == "a"  # used: now the most recent
+    cache.put(("r", 3, 1), Match("c"))
+    assert len(cache) == 2 and cache.get(("r", 2, 1)) is _MISSING  # the least recently used went
+    rules = state_of(ds).rules
+    first = get(ds, "/-/rules/gwangju-ai.atom").content
+    kept, rules._verdicts = rules._verdicts, VerdictCache(1)  # smaller than one request: verdicts still whole
+    try:
+        assert get(ds, "/-/rules/gwangju-ai.atom").content == first and len(rules._verdicts) == 1
+    finally:
+        rules._verdicts = kept
