@@ -351,3 +351,29 @@ def test_rule_verdicts_are_a_bounded_lru(site, ds):
         assert get(ds, "/-/rules/gwangju-ai.atom").content == first and len(rules._verdicts) == 1
     finally:
         rules._verdicts = kept
+
+
+def test_facet_attrs_start_over_for_a_store_rebuilt_at_the_same_path(tmp_path):
+    from newswatch.web.attrs import attrs_for
+
+    path = tmp_path / "rebuilt.db"
+
+    def build(*published: str) -> None:
+        path.unlink(missing_ok=True)
+        with Store(path) as store:
+            for n, stamp in enumerate(published):
+                store.save_article(article(str(800 + n), f"기사 {n}", f"{stamp}에 쓴 본문 {n}", stamp))
+
+    def months() -> list[int]:
+        attrs = attrs_for(str(path))
+        with sqlite3.connect(path) as conn:
+            attrs.refresh(conn)
+        return [attrs.month[i] for i in attrs.select(range(1, 10), source=None, since=None, month=None, sizes=None)]
+
+    build("2026-01-05T10:00:00+09:00", "2026-02-05T10:00:00+09:00", "2026-03-05T10:00:00+09:00")
+    assert len(months()) == 3
+    build("2025-07-05T10:00:00+09:00")  # fewer articles: ids 2 and 3 must not linger, id 1 is another article
+    assert months() == [2025 * 12 + 6]
+    with sqlite3.connect(path) as conn:  # the same file, its rows gone: max(id) went back, so it starts over
+        conn.execute("DELETE FROM articles")
+    assert months() == []
