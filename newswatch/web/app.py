@@ -49,5 +49,5 @@ def make_datasette(db_path: str | Path, config: Config, *, allow_sql: bool = Fal
         settings=SETTINGS | {"default_allow_sql": allow_sql},
         template_dir=str(templates),
     )
-    attach(datasette, WebState(db_name=name, config=config, rules=Rules(config.alerts.rules), allow_sql=allow_sql))
+    attach(datasette, WebState(db_name=name, rules=Rules(config.alerts.rules)))
     return datasette
