@@ -141,7 +141,7 @@ def test_search_exports_carry_every_filter_beyond_the_page(site, ds):
 
 def test_bad_queries_are_explained_not_500(ds):
     page = get(ds, "/-/search?q=광주+(인공지능")
-    assert page.status_code == 400 and "괄호" in page.text or "parenthesis" in page.text
+    assert page.status_code == 400 and ("괄호" in page.text or "parenthesis" in page.text)
     assert get(ds, "/-/search.json?q=NOT+광주").status_code == 400
     assert get(ds, "/-/search?q=광주&since=어제").status_code == 400
     assert get(ds, "/-/search?q=").status_code == 200  # the empty form
