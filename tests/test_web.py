@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -113,9 +115,33 @@ def test_search_filters_and_facets(site, ds):
     assert "month=2025-03" in page and "size=3" in page  # facet links keep the query
 
 
+def _link(page: str, css_class: str) -> str:
+    return html.unescape(re.search(f'<a href="([^"]+)"[^>]*class="{css_class}"', page).group(1))
+
+
+def test_search_exports_carry_every_filter_beyond_the_page(site, ds):
+    _, _, ids = site
+    for filters, expected in (("&size=3", None), ("&month=2025-03", [ids["old"]]), ("&size=3&stories=1", None)):
+        shown = [r["article_id"] for r in get(ds, f"/-/search.json?q=광주+인공지능{filters}").json()["results"]]
+        assert shown == (expected or shown) and shown, filters
+        page = get(ds, f"/-/search?q=광주+인공지능{filters}&limit=1").text  # one on the page, all in the download
+        rows = list(csv.DictReader(io.StringIO(get(ds, _link(page, "nw-csv")).text)))
+        assert [int(r["article_id"]) for r in rows] == shown, filters
+        assert {"article_id", "source_label", "title", "published_at", "snippet", "canonical_url"} <= set(rows[0])
+        json_href = re.search(r'<a href="([^"]+)">JSON</a>', page).group(1)
+        assert [r["article_id"] for r in get(ds, html.unescape(json_href)).json()["results"]] == shown, filters
+    assert len(shown) == 1  # one per story: the three articles of the story are one row
+    def feed_ids(filters: str) -> list[str]:
+        feed = ET.fromstring(get(ds, _link(get(ds, f"/-/search?q=광주+인공지능{filters}").text, "nw-feed")).content)
+        return [e.find(f"{ATOM}id").text for e in feed.findall(f"{ATOM}entry")]
+
+    assert len(feed_ids("")) > 1 and len(feed_ids("&size=3")) == 1  # the feed too: the story, one entry
+    assert [i.rsplit(":", 1)[1] for i in feed_ids("&month=2025-03")] == ["900003"]
+
+
 def test_bad_queries_are_explained_not_500(ds):
     page = get(ds, "/-/search?q=광주+(인공지능")
-    assert page.status_code == 400 and "괄호" in page.text or "parenthesis" in page.text
+    assert page.status_code == 400 and ("괄호" in page.text or "parenthesis" in page.text)
     assert get(ds, "/-/search.json?q=NOT+광주").status_code == 400
     assert get(ds, "/-/search?q=광주&since=어제").status_code == 400
     assert get(ds, "/-/search?q=").status_code == 200  # the empty form
@@ -169,6 +195,39 @@ def test_read_only_defaults(site, ds):
     # every page reads through connections SQLite opened read-only (mode=ro)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         asyncio.run(ds.get_database("news").execute_fn(lambda conn: conn.execute("CREATE TABLE x (y)")))
+
+
+def test_private_tables_are_refused_even_to_arbitrary_sql(site):
+    with_sql = serve(site, allow_sql=True)
+    try:
+        for sql in ("select * from outbox", "select recipient from alert_sent", "select count(*) from OUTBOX",
+                    "select a.id from articles a where exists (select 1 from alert_sent)"):
+            refused = get(with_sql, "/news.json", params={"sql": sql})
+            assert refused.status_code in (400, 403), sql
+            error = refused.json()["error"]
+            assert "prohibited" in error or "not authorized" in error, (sql, error)
+        rows = get(with_sql, "/news.json", params={"sql": "select id from articles order by id", "_shape": "array"})
+        assert rows.status_code == 200 and len(rows.json()) == 6
+        assert get(with_sql, "/news").status_code == 200  # the database page still lists its tables
+    finally:
+        with_sql.get_database("news").close()
+
+
+def test_other_datasette_instances_are_left_alone(site, ds):
+    from datasette.app import Datasette
+
+    db, _, _ = site
+    plain = Datasette(files=[str(db)], settings={"suggest_facets": True})  # the plugin is registered, no WebState
+    try:
+        data = get(plain, "/news/articles.json?_facet_story_size=story_id&_facet_month=published_at"
+                          "&_extra=suggested_facets").json()
+        assert data["facet_results"] == {}
+        assert data["suggested_facets"] and all(f.get("type") != "story_size" for f in data["suggested_facets"])
+        assert get(plain, "/-/search?q=광주").status_code == 404
+    finally:
+        plain.get_database("news").close()
+    ours = get(ds, "/news/articles.json?_extra=suggested_facets").json()
+    assert any(f["type"] == "story_size" for f in ours["suggested_facets"])
 
 
 def test_datasette_pages_json_csv_and_canned_queries(site, ds):
@@ -231,6 +290,31 @@ def test_rule_feed_has_stable_ids_and_new_entries_only_for_new_matches(site, tmp
     assert get(ds, "/-/rules/nope.atom").status_code == 404
 
 
+def test_feed_times_are_rfc3339_and_odd_stamps_do_not_break_the_feed():
+    from newswatch.alerts.matching import Match
+    from newswatch.web import feeds
+    from newswatch.web.matches import Entry
+
+    def entry(i: int, first_seen: str | None, published: str | None) -> Entry:
+        return Entry({"id": i, "source": "newsprime", "source_id": str(i), "title": f"기사 {i}", "body_text": "본문",
+                      "canonical_url": f"https://news.invalid/{i}", "first_seen_at": first_seen,
+                      "published_at": published}, Match("맞음"))
+
+    body = feeds.render(feed_id="tag:x", title="t", self_url="http://h/f", html_url="http://h/", label=str,
+                        article_url=lambda i: f"http://h/{i}", entries=[
+                            entry(1, "2026-01-01T10:00", "2026-01-01"), entry(2, "2026-01-02T10:00:00+09:00", "어제"),
+                            entry(3, "not a time", "2025-12-31T23:00:00.123456")])
+    feed = ET.fromstring(body)
+    times = {e.find(f"{ATOM}id").text[-1]: (e.find(f"{ATOM}updated").text, getattr(
+        e.find(f"{ATOM}published"), "text", None)) for e in feed.findall(f"{ATOM}entry")}
+    assert times == {"1": ("2026-01-01T10:00:00+09:00", "2026-01-01T00:00:00+09:00"),
+                     "2": ("2026-01-02T10:00:00+09:00", None),  # an unparsable published_at is left out
+                     "3": ("2025-12-31T23:00:00+09:00", "2025-12-31T23:00:00+09:00")}  # updated from published
+    assert feed.find(f"{ATOM}updated").text == "2026-01-02T10:00:00+09:00"
+    rfc3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    assert all(rfc3339.match(t) for pair in times.values() for t in pair if t)
+
+
 def test_serve_warns_when_not_local_and_needs_a_store(tmp_path, monkeypatch, capsys, site):
     import uvicorn
 
@@ -247,3 +331,49 @@ def test_serve_warns_when_not_local_and_needs_a_store(tmp_path, monkeypatch, cap
     assert "warning: serving on 0.0.0.0" in capsys.readouterr().err and calls[-1]["port"] == 9000
     assert main(["serve", "--db", str(tmp_path / "missing.db")]) == 2
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_rule_verdicts_are_a_bounded_lru(site, ds):
+    from newswatch.alerts.matching import Match
+    from newswatch.web.matches import _MISSING, VerdictCache
+    from newswatch.web.state import state_of
+
+    cache = VerdictCache(2)
+    cache.put(("r", 1, 1), Match("a"))
+    cache.put(("r", 2, 1), None)
+    assert cache.get(("r", 1, 1)).why == "a"  # used: now the most recent
+    cache.put(("r", 3, 1), Match("c"))
+    assert len(cache) == 2 and cache.get(("r", 2, 1)) is _MISSING  # the least recently used went
+    rules = state_of(ds).rules
+    first = get(ds, "/-/rules/gwangju-ai.atom").content
+    kept, rules._verdicts = rules._verdicts, VerdictCache(1)  # smaller than one request: verdicts still whole
+    try:
+        assert get(ds, "/-/rules/gwangju-ai.atom").content == first and len(rules._verdicts) == 1
+    finally:
+        rules._verdicts = kept
+
+
+def test_facet_attrs_start_over_for_a_store_rebuilt_at_the_same_path(tmp_path):
+    from newswatch.web.attrs import attrs_for
+
+    path = tmp_path / "rebuilt.db"
+
+    def build(*published: str) -> None:
+        path.unlink(missing_ok=True)
+        with Store(path) as store:
+            for n, stamp in enumerate(published):
+                store.save_article(article(str(800 + n), f"기사 {n}", f"{stamp}에 쓴 본문 {n}", stamp))
+
+    def months() -> list[int]:
+        attrs = attrs_for(str(path))
+        with sqlite3.connect(path) as conn:
+            attrs.refresh(conn)
+        return [attrs.month[i] for i in attrs.select(range(1, 10), source=None, since=None, month=None, sizes=None)]
+
+    build("2026-01-05T10:00:00+09:00", "2026-02-05T10:00:00+09:00", "2026-03-05T10:00:00+09:00")
+    assert len(months()) == 3
+    build("2025-07-05T10:00:00+09:00")  # fewer articles: ids 2 and 3 must not linger, id 1 is another article
+    assert months() == [2025 * 12 + 6]
+    with sqlite3.connect(path) as conn:  # the same file, its rows gone: max(id) went back, so it starts over
+        conn.execute("DELETE FROM articles")
+    assert months() == []

@@ -114,7 +114,7 @@ def test_search_open_result_facet_csv_and_screenshots(served, browser, tmp_path)
         assert page.locator("ul.nw-facet-source li.selected").count() == 1
         shown = page.locator("li.nw-result").count()
 
-        # the CSV of this search, as Datasette exports it
+        # the CSV of this search: the filtered results, as the page shows them
         with page.expect_download() as download_info:
             page.click("a.nw-csv")
         download = download_info.value
@@ -146,7 +146,7 @@ def test_rule_feed_and_rules_page(served, browser):
     assert fetch(base + feed_href)[1] == body  # nothing new: the same document
 
 
-def test_server_keeps_serving_while_a_crawl_writes(served):
+def test_server_keeps_serving_while_a_crawl_writes(served, tmp_path):
     base, sites, config, _ = served
     before = ET.fromstring(fetch(f"{base}/-/rules/gwangju-ai.atom")[1])
     before_ids = [e.find(f"{ATOM}id").text for e in before.findall(f"{ATOM}entry")]
@@ -154,13 +154,15 @@ def test_server_keeps_serving_while_a_crawl_writes(served):
         22290, "광주시, 인공지능 반도체 설계센터 유치", ["광주광역시는 인공지능 반도체 설계센터를 유치했다.",
                                               "센터는 AI 집적단지 안에 들어선다. <끝>"],
         published=datetime.now(KST) - timedelta(minutes=5)))
-    crawl = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "crawl"], cwd=ROOT,
-                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    statuses = []
-    while crawl.poll() is None:
-        statuses.append(fetch(f"{base}/-/search?q=%EA%B4%91%EC%A3%BC")[0])
-    assert crawl.returncode in (0, 1), crawl.stderr.read()[-3000:]
+    log = tmp_path / "crawl.log"  # a file, not a pipe: nobody reads while polling, and a full pipe would hang
+    with log.open("w") as out:
+        crawl = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "crawl"],
+                                 cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                                 stdout=out, stderr=subprocess.STDOUT, text=True)
+        statuses = []
+        while crawl.poll() is None:
+            statuses.append(fetch(f"{base}/-/search?q=%EA%B4%91%EC%A3%BC")[0])
+    assert crawl.returncode in (0, 1), log.read_text(encoding="utf-8", errors="replace")[-3000:]
     assert statuses and set(statuses) == {200}
     found = fetch(f"{base}/-/search.json?q=%EB%B0%98%EB%8F%84%EC%B2%B4+%EC%84%A4%EA%B3%84%EC%84%BC%ED%84%B0")
     assert [r["title"] for r in __import__("json").loads(found[1])["results"]] == ["광주시, 인공지능 반도체 설계센터 유치"]

@@ -25,7 +25,8 @@ SETTINGS = {
 
 
 def register_plugin() -> None:
-    """Register the plugin module with Datasette once per process (its hooks act only on instances made here)."""
+    """Register the plugin module with Datasette once per process. It is then in every Datasette instance of
+    the process; its hooks, views and facets act only on instances with a WebState (those made here)."""
     from datasette.plugins import pm
 
     if not pm.is_registered(plugin):
@@ -48,5 +49,5 @@ def make_datasette(db_path: str | Path, config: Config, *, allow_sql: bool = Fal
         settings=SETTINGS | {"default_allow_sql": allow_sql},
         template_dir=str(templates),
     )
-    attach(datasette, WebState(db_name=name, config=config, rules=Rules(config.alerts.rules), allow_sql=allow_sql))
+    attach(datasette, WebState(db_name=name, rules=Rules(config.alerts.rules)))
     return datasette

@@ -12,6 +12,7 @@ article is inserted and never change, so story sizes follow from the same arrays
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from array import array
@@ -51,6 +52,9 @@ class ArticleAttrs:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
         self.sources: list[str] = []
         self.source: array = array("b")
         self.time: array = array("q")
@@ -87,6 +91,8 @@ class ArticleAttrs:
         with self.lock:
             top = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             top_revision = conn.execute("SELECT coalesce(max(id), 0) FROM revisions").fetchone()[0]
+            if top < self.max_id or top_revision < self.max_revision:  # a store rebuilt in place: start over
+                self._clear()
             if top > self.max_id:
                 for row in conn.execute(f"SELECT {_COLUMNS} FROM articles WHERE id > ? ORDER BY id", [self.max_id]):
                     self._put(row)
@@ -121,10 +127,25 @@ class ArticleAttrs:
         return out
 
 
-_CACHES: dict[str, ArticleAttrs] = {}
+_CACHES: dict[tuple[str, int, int], ArticleAttrs] = {}
 _CACHES_LOCK = threading.Lock()
 
 
+def _identity(path: str) -> tuple[str, int, int]:
+    """The path and the file it names now: a store rebuilt at the same path is another file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (path, 0, 0)
+    return (path, st.st_dev, st.st_ino)
+
+
 def attrs_for(path: str) -> ArticleAttrs:
+    """The attrs of the store at path, per file (refresh also starts over if the ids went back)."""
+    key = _identity(path)
     with _CACHES_LOCK:
-        return _CACHES.setdefault(path, ArticleAttrs())
+        if key not in _CACHES:
+            for stale in [k for k in _CACHES if k[0] == path]:  # the old file's arrays go with it
+                del _CACHES[stale]
+            _CACHES[key] = ArticleAttrs()
+        return _CACHES[key]

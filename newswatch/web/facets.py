@@ -17,6 +17,7 @@ from datasette.utils.asgi import BadRequest
 
 from newswatch.core.query import QueryError, compile_query
 from newswatch.web.reader import SIZE_BUCKETS, size_range
+from newswatch.web.state import state_of
 
 STORY_SIZE_SQL = ("max(1, (select count(*) from articles b where b.story_id = coalesce({t}.story_id, {t}.id)))")
 
@@ -56,10 +57,18 @@ class _Grouped(Facet):
     def order(self) -> str:
         return "count desc, value"
 
+    def ours(self) -> bool:
+        """On the store `newswatch serve` serves (facet classes are registered in every Datasette of the process)."""
+        state = state_of(self.ds)
+        return state is not None and self.database == state.db_name
+
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
         from datasette.database import QueryInterrupted
 
-        results, timed_out = [], []
+        results: list[dict[str, Any]] = []
+        timed_out: list[str] = []
+        if not self.ours():
+            return results, timed_out
         pairs = self.get_querystring_pairs()
         size = self.get_facet_size()
         for source_and_config in self.get_configs():
@@ -131,7 +140,8 @@ class StorySizeFacet(_Grouped):
         return "단독 기사" if value == "1" else f"같은 소식 {value}건"
 
     async def suggest(self) -> list[dict[str, Any]]:
-        if self.table != "articles" or "_facet_story_size" in urllib.parse.parse_qs(self.request.query_string):
+        asked = "_facet_story_size" in urllib.parse.parse_qs(self.request.query_string)
+        if not self.ours() or self.table != "articles" or asked:
             return []
         return [{"name": "story_id", "type": self.type,
                  "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(

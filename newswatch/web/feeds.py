@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
+from newswatch.core.clock import KST
 from newswatch.web.markup import safe_url
 from newswatch.web.matches import Entry
 
@@ -29,12 +30,21 @@ def article_tag(source: str, source_id: str) -> str:
     return tag("article", source, source_id)
 
 
-def _rfc3339(value: str | None) -> str:
-    """Store times are ISO 8601 with an offset already; a naive one is taken as KST."""
+def _rfc3339(value: str | None) -> str | None:
+    """A store time as RFC 3339 (a naive one, or a bare date, is KST), or None if it is not a time: published_at
+    comes from the sites, and one odd stamp must not turn the whole feed into a 500."""
     if not value:
-        return EMPTY_UPDATED
-    parsed = datetime.fromisoformat(value)
-    return parsed.isoformat() if parsed.tzinfo else value + "+09:00"
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)).isoformat(timespec="seconds")
+
+
+def _updated(article: dict) -> str:
+    """An entry's updated (required by Atom): first stored, else published, else the epoch."""
+    return _rfc3339(article["first_seen_at"]) or _rfc3339(article["published_at"]) or EMPTY_UPDATED
 
 
 def _text(parent: ET.Element, name: str, text: str, **attrs: str) -> ET.Element:
@@ -50,7 +60,7 @@ def render(*, feed_id: str, title: str, self_url: str, html_url: str, entries: l
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", feed_id)
     _text(feed, "title", title)
-    updated = max((_rfc3339(e.article["first_seen_at"]) for e in entries), default=EMPTY_UPDATED,
+    updated = max((_updated(e.article) for e in entries), default=EMPTY_UPDATED,
                   key=lambda v: datetime.fromisoformat(v))
     _text(feed, "updated", updated)
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url, "type": "application/atom+xml"})
@@ -62,9 +72,9 @@ def render(*, feed_id: str, title: str, self_url: str, html_url: str, entries: l
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(item, "id", article_tag(a["source"], a["source_id"]))
         _text(item, "title", a["title"])
-        _text(item, "updated", _rfc3339(a["first_seen_at"]))
-        if a["published_at"]:
-            _text(item, "published", _rfc3339(a["published_at"]))
+        _text(item, "updated", _updated(a))
+        if published := _rfc3339(a["published_at"]):
+            _text(item, "published", published)
         if url := safe_url(a["canonical_url"]):
             ET.SubElement(item, f"{{{ATOM}}}link", {"rel": "alternate", "href": url, "type": "text/html"})
         ET.SubElement(item, f"{{{ATOM}}}link", {"rel": "related", "href": article_url(a["id"]), "type": "text/html"})

@@ -8,6 +8,7 @@ a new entry, and an entry's id comes from its article's (source, source_id), so 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,35 @@ from storage.stories import StoryMember
 TOPIC_WINDOW = 500  # a topic rule judges the newest this many articles of its sources (verdicts are cached)
 QUERY_WINDOW = 200  # a query looks at its newest this many matches
 FEED_ENTRIES = 50
+VERDICTS_PER_RULE = 4 * TOPIC_WINDOW  # verdicts kept: a few windows' worth per rule, the least recently used go
+_MISSING = object()
+
+
+class VerdictCache:
+    """A bounded LRU of verdicts by (rule, article id, revision): the server runs for months, articles keep coming."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._items: OrderedDict[tuple[str, int, int], Match | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, int]) -> Any:
+        """The verdict (None: no match), or _MISSING if not judged or forgotten."""
+        with self._lock:
+            if key not in self._items:
+                return _MISSING
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: tuple[str, int, int], verdict: Match | None) -> None:
+        with self._lock:
+            self._items[key] = verdict
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -34,7 +64,7 @@ class Rules:
     def __init__(self, rules: list[RuleConfig]) -> None:
         self.rules = {r.name: r for r in rules}
         self._matchers: dict[str, Matcher] = {}
-        self._verdicts: dict[tuple[str, int, int], Match | None] = {}
+        self._verdicts = VerdictCache(VERDICTS_PER_RULE * max(1, len(self.rules)))
         self._lock = threading.Lock()
 
     def get(self, name: str) -> RuleConfig | None:
@@ -48,7 +78,8 @@ class Rules:
         revisions = dict(reader.conn.execute(
             f"SELECT id, revision FROM articles WHERE id IN ({marks})"
             + (" AND source = ?" if rule.source else ""), [*ids, *([rule.source] if rule.source else [])]))
-        todo = [i for i in revisions if (rule.name, i, revisions[i]) not in self._verdicts]
+        known = {i: self._verdicts.get((rule.name, i, rev)) for i, rev in revisions.items()}
+        todo = [i for i, verdict in known.items() if verdict is _MISSING]
         if todo:
             with self._lock:  # built once per rule; topic engines are not assumed thread-safe
                 if rule.name not in self._matchers:
@@ -56,13 +87,9 @@ class Rules:
                 matcher = self._matchers[rule.name]
                 verdicts = matcher.match(reader, todo)
             for i in todo:
-                self._verdicts[(rule.name, i, revisions[i])] = verdicts.get(i)
-        out = {}
-        for i, rev in revisions.items():
-            verdict = self._verdicts.get((rule.name, i, rev))
-            if verdict is not None:
-                out[i] = verdict
-        return out
+                known[i] = verdicts.get(i)
+                self._verdicts.put((rule.name, i, revisions[i]), known[i])
+        return {i: verdict for i, verdict in known.items() if verdict is not None}
 
     def entries(self, reader: Reader, rule: RuleConfig, limit: int = FEED_ENTRIES) -> list[Entry]:
         sources = [rule.source] if rule.source else None
@@ -92,9 +119,11 @@ def newest_matches(reader: Reader, query: str, sources: list[str] | None, limit:
 
 
 def search_entries(reader: Reader, query: str, source: str | None, since: str | None,
-                   limit: int = FEED_ENTRIES) -> list[Entry]:
-    """A saved search as a feed: its newest matches, why-lines from the alert query matcher."""
-    ids = newest_matches(reader, query, [source] if source else None, QUERY_WINDOW, since)
+                   limit: int = FEED_ENTRIES, ids: list[int] | None = None) -> list[Entry]:
+    """A saved search as a feed: its newest matches (or the given ones, already filtered further), why-lines from
+    the alert query matcher."""
+    if ids is None:
+        ids = newest_matches(reader, query, [source] if source else None, QUERY_WINDOW, since)
     return entries(reader, QueryMatcher(query).match(reader, ids), limit)
 
 

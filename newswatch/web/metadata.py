@@ -10,7 +10,8 @@ from typing import Any
 
 from markupsafe import escape
 
-# Alert recipients and the texts of alert emails are personal data: not served, whatever the SQL setting.
+# Alert recipients and the texts of alert emails are personal data: not served, whatever the SQL setting ("allow":
+# False hides the table pages; the plugin's SQLite authorizer refuses every read of them, arbitrary SQL included).
 DENIED_TABLES = ("outbox", "alert_sent")
 HIDDEN_TABLES = ("articles_fts", "articles_fts_data", "articles_fts_idx", "articles_fts_docsize",
                  "articles_fts_config", "articles_fts_content", "story_bands", "validators", "alert_rules",

@@ -1,7 +1,10 @@
 """The Datasette plugin of newswatch: SQL functions, pages, facets, links. Registered by newswatch.web.app.
 
-Every hook first looks up the instance's WebState and does nothing without it, so the plugin never changes a
-Datasette instance that `newswatch serve` did not make.
+The plugin is registered process-wide, so it must not change a Datasette instance `newswatch serve` did not make.
+Hooks that get the instance look up its WebState and do nothing without it. Two cannot: ``register_routes`` runs
+while Datasette is constructed, before ``attach``, so the routes exist everywhere but every view answers 404
+without WebState; ``register_facet_classes`` gets no instance, so the facets check WebState themselves (no
+suggestions, no results elsewhere).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from newswatch.web.metadata import DENIED_TABLES
 from newswatch.web.state import state_of
 
 # FTS5 MATCH text that matches nothing: an empty query in a canned query shows no rows rather than an error.
@@ -51,15 +55,29 @@ def _functions(conn: sqlite3.Connection, state: Any) -> None:
     conn.create_function("newswatch_rule", 2, rule)
 
 
+_PRIVATE = frozenset(name.lower() for name in DENIED_TABLES)
+
+
+def _refuse_private(action: int, table: str | None, _column: str | None, _db: str | None,
+                    _trigger: str | None) -> int:
+    """SQLite authorizer: no statement on this connection may read a private table (metadata's "allow": False
+    only hides the table page; user SQL, canned or arbitrary, would still read it)."""
+    if action == sqlite3.SQLITE_READ and (table or "").lower() in _PRIVATE:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     state = state_of(datasette)
     if state is not None and database == state.db_name:
+        conn.set_authorizer(_refuse_private)  # no page of the plugin reads these tables either
         _functions(conn, state)
 
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    """Always the routes (called before WebState is attached); the views 404 on an instance without it."""
     from newswatch.web.views import ROUTES
 
     return ROUTES
@@ -77,6 +95,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
 @hookimpl
 def register_facet_classes() -> list[type]:
+    """No instance to check here: the facet classes check WebState in suggest() and facet_results()."""
     from newswatch.web.facets import MonthFacet, StorySizeFacet
 
     return [MonthFacet, StorySizeFacet]

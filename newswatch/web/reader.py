@@ -119,6 +119,3 @@ class Reader(ArticleStore, SearchIndex):
                     chunk):
                 out[row["id"]] = row
         return out
-
-    def sources(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM articles ORDER BY source")]

@@ -7,7 +7,9 @@ renders a Jinja template with autoescaping; article text reaches HTML only throu
 from __future__ import annotations
 
 import asyncio
+import csv
 import functools
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +24,15 @@ from newswatch.core.query import compile_query
 from newswatch.web import feeds
 from newswatch.web.attrs import ArticleAttrs, attrs_for
 from newswatch.web.markup import MARK_END, MARK_START, diff, highlight, marked, paragraphs, safe_url
-from newswatch.web.matches import Entry, search_entries
+from newswatch.web.matches import QUERY_WINDOW, Entry, search_entries
 from newswatch.web.reader import SIZE_BUCKETS, Facet, Reader, check_month
 from newswatch.web.state import WebState, state_of
 from storage.search import SearchHit, StoryHit, since_bound
 
-MAX_LIMIT = 100
+MAX_LIMIT = 100  # results on a page
+EXPORT_LIMIT = 1000  # rows of a search's CSV or JSON download
+CSV_COLUMNS = ("article_id", "source", "source_label", "title", "published_at", "snippet", "story_id", "story_size",
+               "copies", "canonical_url")
 
 
 def _state(datasette: Any) -> WebState:
@@ -66,9 +71,10 @@ class SearchForm:
     limit: int = 20
 
     @classmethod
-    def from_args(cls, args: Any) -> SearchForm:
+    def from_args(cls, args: Any, max_limit: int = MAX_LIMIT) -> SearchForm:
+        """The form of a request; downloads may ask for up to EXPORT_LIMIT rows, pages for MAX_LIMIT."""
         try:
-            limit = max(1, min(MAX_LIMIT, int(args.get("limit") or 20)))
+            limit = max(1, min(max_limit, int(args.get("limit") or 20)))
         except ValueError:
             limit = 20
         form = cls(q=(args.get("q") or "").strip(), source=args.get("source") or "", since=args.get("since") or "",
@@ -140,43 +146,76 @@ def run_search(reader: Reader, attrs: ArticleAttrs, form: SearchForm) -> list[Re
     return results
 
 
+async def _search(datasette: Any, state: WebState, form: SearchForm, *,
+                  with_facets: bool) -> tuple[list[Result], dict[str, list[Facet]], str | None]:
+    """Results, facet counts and the error in words (QueryError, UsageError: a message, not a 500)."""
+    if not form.q:
+        return [], {}, None
+    try:
+        form.check()
+        attrs = attrs_for(datasette.get_database(state.db_name).path)
+        search = _read(datasette, state, lambda r: run_search(r, attrs, form))
+        if not with_facets:
+            return await search, {}, None
+        # the ranked search and the facet counts run side by side, in two of Datasette's SQL threads
+        results, facets = await asyncio.gather(search, _read(
+            datasette, state, lambda r: r.facets(attrs, form.q, form.source or None, form.since or None,
+                                                 form.month or None, form.size or None)))
+        return results, facets, None
+    except NewswatchError as exc:
+        return [], {}, str(exc)
+
+
+def export_rows(results: list[Result]) -> list[dict[str, Any]]:
+    """Results as the JSON and CSV downloads give them: the CLI's [ ] markers in snippets."""
+    plain = str.maketrans({MARK_START: "[", MARK_END: "]"})
+    return [r.hit.to_dict() | {"snippet": r.hit.snippet.translate(plain), "story_size": r.story_size,
+                               "copies": r.copies} for r in results]
+
+
+def csv_response(form: SearchForm, results: list[Result]) -> Response:
+    """The search as a CSV download (one row per result, as on the page; copies counted, not listed)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in export_rows(results):
+        writer.writerow(row | {"source_label": label(row["source"]), "story_id": row["story_id"] or row["article_id"],
+                               "copies": len(row["copies"])})
+    name = quote(f"newswatch-search-{form.q}.csv", safe="")
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
+def _export_urls(datasette: Any, db: str, form: SearchForm) -> dict[str, str]:
+    """Downloads, feed and table of exactly this search: every active filter carried, downloads beyond the page."""
+    everything = form.args(limit=EXPORT_LIMIT)
+    return {
+        "csv_url": _path(datasette, "/-/search.csv", **everything),
+        "json_url": _path(datasette, "/-/search.json", **everything),
+        "feed_url": _path(datasette, "/-/search.atom", q=form.q, source=form.source, since=form.since,
+                          month=form.month, size=form.size),
+        "table_url": _path(datasette, f"/{quote(db)}/articles", _q=form.q, source=form.source,
+                           published_at__startswith=form.month, _story_size=form.size),
+    }
+
+
 async def search_page(datasette: Any, request: Any) -> Response:
     state = _state(datasette)
-    form = SearchForm.from_args(request.args)
-    wants_json = request.url_vars.get("format") == "json"
-    results: list[Result] = []
-    facets: dict[str, list[Facet]] = {}
-    error = None
-    if form.q:
-        try:
-            form.check()
-            attrs = attrs_for(datasette.get_database(state.db_name).path)
-            # the ranked search and the facet counts run side by side, in two of Datasette's SQL threads
-            results, facets = await asyncio.gather(
-                _read(datasette, state, lambda r: run_search(r, attrs, form)),
-                _read(datasette, state, lambda r: r.facets(attrs, form.q, form.source or None, form.since or None,
-                                                           form.month or None, form.size or None)))
-        except NewswatchError as exc:  # QueryError, UsageError: a message on the page, not a 500
-            error = str(exc)
-    if wants_json:
-        if error:
-            return Response.json({"ok": False, "error": error}, status=400)
-        plain = str.maketrans({MARK_START: "[", MARK_END: "]"})  # the CLI's --json markers
-        return Response.json({"ok": True, "query": form.q, "results": [
-            r.hit.to_dict() | {"snippet": r.hit.snippet.translate(plain), "story_size": r.story_size,
-                               "copies": r.copies} for r in results],
+    fmt = request.url_vars.get("format")
+    form = SearchForm.from_args(request.args, EXPORT_LIMIT if fmt else MAX_LIMIT)
+    results, facets, error = await _search(datasette, state, form, with_facets=fmt != "csv")
+    if fmt and error:
+        return Response.json({"ok": False, "error": error}, status=400)
+    if fmt == "csv":
+        return csv_response(form, results)
+    if fmt == "json":
+        return Response.json({"ok": True, "query": form.q, "results": export_rows(results),
             "facets": {k: [{"value": f.value, "count": f.count} for f in v] for k, v in facets.items()}})
     db = state.db_name
-    export = {"q": form.q, "source": form.source, "since": form.since}
     facet_groups = _facet_groups(datasette, form, facets)
-    context = {
+    context = _export_urls(datasette, db, form) | {
         "form": form, "results": results, "error": error, "facet_groups": facet_groups,
         "sources": [(name, label(name)) for name in SITE_NAMES], "database": db,
-        "csv_url": datasette.urls.path(f"/{quote(db)}/search.csv") + "?" + urlencode(export | {"_size": "max",
-                                                                                                "_dl": "1"}),
-        "json_url": datasette.urls.path(f"/{quote(db)}/search.json") + "?" + urlencode(export | {"_shape": "array"}),
-        "feed_url": _path(datasette, "/-/search.atom", q=form.q, source=form.source, since=form.since),
-        "table_url": _path(datasette, f"/{quote(db)}/articles", _q=form.q, source=form.source or None),
         "article_path": datasette.urls.path("/-/article/"),
         "label": label,
     }
@@ -357,14 +396,24 @@ async def search_feed(datasette: Any, request: Any) -> Response:
         if not form.q:
             raise NewswatchError("q: 검색어가 필요합니다")
         form.check()
-        entries = await _read(datasette, state,
-                              lambda r: search_entries(r, form.q, form.source or None, form.since or None))
+        entries = await _read(datasette, state, lambda r: _feed_entries(r, datasette, state, form))
     except NewswatchError as exc:
         return Response.text(f"error: {exc}\n", status=400)
-    key = json.dumps([form.q, form.source, form.since], ensure_ascii=False)
+    facets = [form.month, form.size] if form.month or form.size else []  # plain searches keep their old feed id
+    key = json.dumps([form.q, form.source, form.since, *facets], ensure_ascii=False)
     return _feed_response(datasette, request, feed_id=feeds.tag("search", key), title=f"newswatch 검색: {form.q}",
-                          html_path=_path(datasette, "/-/search", q=form.q, source=form.source, since=form.since),
+                          html_path=_path(datasette, "/-/search", **form.args(stories="", limit="")),
                           entries=entries)
+
+
+def _feed_entries(reader: Reader, datasette: Any, state: WebState, form: SearchForm) -> list[Entry]:
+    """A saved search's entries; with a month or story-size facet, only the matches that pass it."""
+    ids = None
+    if form.month or form.size:
+        attrs = attrs_for(datasette.get_database(state.db_name).path)
+        ids = reader.filtered_ids(attrs, form.q, form.source or None, form.since or None, form.month or None,
+                                  form.size or None)[:QUERY_WINDOW]
+    return search_entries(reader, form.q, form.source or None, form.since or None, ids=ids)
 
 
 def read_only(view: Any) -> Any:
@@ -381,7 +430,7 @@ def read_only(view: Any) -> Any:
 
 
 ROUTES = [(pattern, read_only(view)) for pattern, view in [
-    (r"^/-/search(\.(?P<format>json))?$", search_page),
+    (r"^/-/search(\.(?P<format>json|csv))?$", search_page),
     (r"^/-/search\.atom$", search_feed),
     (r"^/-/article/(?P<id>\d{1,18})$", article_page),
     (r"^/-/story/(?P<id>\d{1,18})$", story_page),
