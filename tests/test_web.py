@@ -139,6 +139,23 @@ def test_search_exports_carry_every_filter_beyond_the_page(site, ds):
     assert [i.rsplit(":", 1)[1] for i in feed_ids("&month=2025-03")] == ["900003"]
 
 
+def test_a_csv_download_never_hands_a_spreadsheet_a_formula(tmp_path):
+    """Titles are untrusted and analysts open downloads in spreadsheets: a cell that starts like a formula is
+    made text (a leading apostrophe), everything else is as stored."""
+    db = tmp_path / "f.db"
+    with Store(db) as store:
+        store.save_article(article("900101", '=HYPERLINK("http://evil.invalid","광주 인공지능")',
+                                   "광주 인공지능 집적단지 소식.", "2026-10-02T10:00:00+09:00"))
+        store.save_article(article("900102", "-광주 인공지능 특구", "광주 인공지능 특구 소식.",
+                                   "2026-10-03T10:00:00+09:00"))
+    config_path = tmp_path / "newswatch.toml"
+    config_path.write_text(f'[store]\npath = "{db}"\n', encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(get(serve((db, load_config(config_path), {})),
+                                               "/-/search.csv?q=광주+인공지능").text)))
+    assert sorted(r["title"] for r in rows) == ["'-광주 인공지능 특구", '\'=HYPERLINK("http://evil.invalid","광주 인공지능")']
+    assert all(not r[k].startswith(("=", "+", "-", "@")) for r in rows for k in r)
+
+
 def test_bad_queries_are_explained_not_500(ds):
     page = get(ds, "/-/search?q=광주+(인공지능")
     assert page.status_code == 400 and ("괄호" in page.text or "parenthesis" in page.text)

@@ -173,14 +173,24 @@ def export_rows(results: list[Result]) -> list[dict[str, Any]]:
                                "copies": r.copies} for r in results]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell a spreadsheet will not run: article text is untrusted, and analysts open these files in Excel or
+    LibreOffice, which execute a cell starting with = + - @ as a formula (OWASP's CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def csv_response(form: SearchForm, results: list[Result]) -> Response:
     """The search as a CSV download (one row per result, as on the page; copies counted, not listed)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in export_rows(results):
-        writer.writerow(row | {"source_label": label(row["source"]), "story_id": row["story_id"] or row["article_id"],
-                               "copies": len(row["copies"])})
+        row |= {"source_label": label(row["source"]), "story_id": row["story_id"] or row["article_id"],
+                "copies": len(row["copies"])}
+        writer.writerow({key: inert(value) for key, value in row.items()})
     name = quote(f"newswatch-search-{form.q}.csv", safe="")
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
