@@ -211,3 +211,32 @@ def test_a_backfill_counts_days_of_publication_not_of_storage(tmp_path, clock):
     assert service.collect([rule]) == 2
     with Store(tmp_path / "s.db", clock=clock) as store:
         assert later in AlertLedger(store).pending()[-1].article_ids
+
+
+class RefusingInbox(Inbox):
+    """Refuses the recipient "refused@…" and accepts the others."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("refused@"):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.slow
+def test_a_message_the_server_accepted_is_sent_even_if_it_refused_a_recipient(caplog):
+    from email.message import EmailMessage
+
+    from newswatch.alerts.smtp import send
+    from newswatch.core.config import SmtpConfig
+
+    server = MailServer(RefusingInbox()).start()
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org, refused@x.org", "s"
+        message.set_content("x")
+        with caplog.at_level(logging.WARNING, "newswatch.alerts"):
+            send(SmtpConfig(host="127.0.0.1", port=server.port, security="none", timeout=5), message)  # no raise
+        assert len(server.messages) == 1 and "refused some recipients" in caplog.text
+    finally:
+        server.stop()
