@@ -22,7 +22,7 @@ import json
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from newswatch.core.clock import iso
@@ -30,6 +30,7 @@ from storage.store import Store
 
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
+CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
 
 
 @dataclass
@@ -60,9 +61,14 @@ class Rendered:
 
 @dataclass
 class RuleStart:
-    """Where a rule stands per source: the last article id considered, or None while it waits for a first crawl."""
+    """Where a rule stands per source: the last article id considered, or None while it waits for a first crawl.
+
+    ``backfill``: per source, (since, cutoff) of a rule with backfill days: an article stored before the rule
+    started there (``first_seen_at`` up to ``since``) is new to it only if it was published at ``cutoff`` or later.
+    """
 
     marks: dict[str, int | None]
+    backfill: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def waiting(self) -> list[str]:
@@ -87,9 +93,7 @@ class AlertLedger:
             new_rule = self.conn.execute("SELECT 1 FROM alert_rules WHERE name = ?", [rule]).fetchone() is None
             if new_rule:
                 self.conn.execute("INSERT INTO alert_rules (name, created_at, watermark) VALUES (?, ?, 0)", [rule, now])
-            rows = {src: (mark, since) for src, mark, since in self.conn.execute(
-                "SELECT source, mark, since FROM alert_marks WHERE rule = ?", [rule])}
-            marks: dict[str, int | None] = {}
+            rows = self._marks(rule)
             for source in sources:
                 mark, since = rows.get(source, (None, None))
                 if mark is None:
@@ -98,46 +102,75 @@ class AlertLedger:
                         "INSERT INTO alert_marks (rule, source, mark, since) VALUES (?, ?, ?, ?) ON CONFLICT "
                         "(rule, source) DO UPDATE SET mark = excluded.mark, since = excluded.since",
                         [rule, source, mark, since])
-                marks[source] = mark
-        return RuleStart(marks)
+            return self.current(rule, sources, backfill_days=backfill_days)
+
+    def current(self, rule: str, sources: list[str], *, backfill_days: int = 0) -> RuleStart:
+        """Where the rule stands, read only (a source it has no mark for is left out): for previews."""
+        rows = self._marks(rule)
+        marks = {source: rows[source][0] for source in sources if source in rows}
+        backfill = {}
+        if backfill_days > 0:
+            for source in marks:
+                since = rows[source][1]
+                if marks[source] is not None and since:
+                    backfill[source] = (since, _days_before(since, backfill_days))
+        return RuleStart(marks, backfill)
+
+    def _marks(self, rule: str) -> dict[str, tuple[int | None, str | None]]:
+        return {src: (mark, since) for src, mark, since in self.conn.execute(
+            "SELECT source, mark, since FROM alert_marks WHERE rule = ?", [rule])}
 
     def _settle(self, source: str, new_rule: bool, since: str, backfill_days: int) -> tuple[int | None, str]:
         """(mark, since) for a source the rule has no mark for yet."""
         if new_rule and self.store.first_complete_crawl(source) is not None:
-            mark = self._newest(source, backfill_days)  # crawled before: start at its newest article
-            return mark, iso(self.store.clock.now())
+            now = iso(self.store.clock.now())
+            newest = self.conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE source = ?",
+                                       [source]).fetchone()[0]
+            return self._backfilled(source, newest, now, backfill_days), now  # crawled before: start at its newest
         first = self.store.first_complete_crawl(source, finished_after=since)
         if first is None:
             return None, since  # wait for the first complete crawl of this source
-        return min(first[0], self._newest(source, backfill_days)) if backfill_days else first[0], first[1]
+        return self._backfilled(source, first[0], first[1], backfill_days), first[1]
 
-    def _newest(self, source: str, backfill_days: int) -> int:
-        """The source's newest article id, or with a backfill, the newest first seen before that many days."""
+    def _backfilled(self, source: str, mark: int, since: str, backfill_days: int) -> int:
+        """With a backfill, the mark just below the oldest-stored article published in the days before ``since``.
+
+        By publication, not by when it was stored: a first crawl stores years of old news within minutes, and
+        none of it may alert. new_articles() skips what lies past this mark but was published earlier.
+        """
         if backfill_days <= 0:
-            return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE source = ?",
-                                     [source]).fetchone()[0]
-        since = iso(self.store.clock.now() - timedelta(days=backfill_days))
-        return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles WHERE source = ? AND first_seen_at < ?",
-                                 [source, since]).fetchone()[0]
+            return mark
+        cutoff = _days_before(since, backfill_days)
+        rows = self.conn.execute("SELECT id, published_at FROM articles WHERE source = ? AND id <= ? ORDER BY id",
+                                 [source, mark])
+        return next((article_id - 1 for article_id, published in rows if _published_since(published, cutoff)), mark)
 
     def new_articles(self, start: RuleStart) -> list[int]:
         """Articles past the rule's marks that are not copies of an earlier article's text, oldest first."""
         ids: list[int] = []
         for source, mark in start.marks.items():
-            if mark is not None:
-                ids += [r[0] for r in self.conn.execute(
-                    "SELECT id FROM articles WHERE source = ? AND id > ? AND duplicate_of IS NULL", [source, mark])]
+            if mark is None:
+                continue
+            rows = self.conn.execute("SELECT id, first_seen_at, published_at FROM articles "
+                                     "WHERE source = ? AND id > ? AND duplicate_of IS NULL", [source, mark])
+            window = start.backfill.get(source)
+            ids += [article_id for article_id, seen, published in rows
+                    if window is None or seen > window[0] or _published_since(published, window[1])]
         return sorted(ids)
 
     def advance(self, rule: str, article_ids: list[int]) -> None:
         """The rule has considered these articles: move each source's mark past them."""
-        if not article_ids:
+        highs: dict[str, int] = {}
+        for i in range(0, len(article_ids), CHUNK):
+            chunk = article_ids[i : i + CHUNK]
+            for source, high in self.conn.execute(
+                    f"SELECT source, max(id) FROM articles WHERE id IN ({','.join('?' * len(chunk))}) GROUP BY source",
+                    chunk):
+                highs[source] = max(high, highs.get(source, high))
+        if not highs:
             return
-        marks = ",".join("?" * len(article_ids))
         with self.store.transaction(f"advancing alert rule {rule}"):
-            highs = self.conn.execute(
-                f"SELECT source, max(id) FROM articles WHERE id IN ({marks}) GROUP BY source", article_ids).fetchall()
-            for source, high in highs:
+            for source, high in highs.items():
                 self.conn.execute("UPDATE alert_marks SET mark = max(mark, ?) WHERE rule = ? AND source = ?",
                                   [high, rule, source])
 
@@ -204,6 +237,13 @@ class AlertLedger:
     def message(self, message_id: int) -> OutboxMessage:
         return self._message(self.store.rows("SELECT * FROM outbox WHERE id = ?", [message_id])[0])
 
+    def due(self, now: datetime | None = None) -> list[OutboxMessage]:
+        """The messages claim() would hand out now, in its order: what a delivery would send."""
+        when = iso(now or self.store.clock.now())
+        return [self._message(r) for r in self.store.rows(
+            "SELECT * FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR "
+            "claimed_until < ?) ORDER BY id", [when, when])]
+
     def pending(self) -> list[OutboxMessage]:
         return [self._message(r) for r in self.store.rows("SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id")]
 
@@ -211,23 +251,54 @@ class AlertLedger:
         return [self._message(r) for r in self.store.rows(
             "SELECT * FROM outbox WHERE sent_at IS NOT NULL ORDER BY id")]
 
-    def mark_sent(self, message_id: int) -> None:
-        with self.store.transaction(f"marking alert {message_id} sent"):
-            self.conn.execute("UPDATE outbox SET sent_at = ?, last_error = NULL, claimed_by = NULL, "
-                              "claimed_until = NULL WHERE id = ?", [iso(self.store.clock.now()), message_id])
+    def mark_sent(self, message_id: int, owner: str) -> bool:
+        """Record that the server accepted the message; False if ``owner``'s claim had expired and been taken.
 
-    def mark_failed(self, message: OutboxMessage, error: str) -> datetime:
-        """Keep the message queued and push its next attempt back: 1, 2, 4 … minutes, at most an hour."""
+        Sent is a fact whoever holds the claim, so it is recorded either way; but another deliverer's claim is
+        left alone (it finds the row sent, or is already sending a second copy nothing here can stop).
+        """
+        now = iso(self.store.clock.now())
+        with self.store.transaction(f"marking alert {message_id} sent"):
+            ours = self.conn.execute(
+                "UPDATE outbox SET sent_at = coalesce(sent_at, ?), last_error = NULL, claimed_by = NULL, "
+                "claimed_until = NULL WHERE id = ? AND claimed_by = ?", [now, message_id, owner]).rowcount
+            if not ours:
+                self.conn.execute("UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ?", [now, message_id])
+        return bool(ours)
+
+    def mark_failed(self, message: OutboxMessage, error: str, owner: str) -> datetime | None:
+        """Keep the message queued and push its next attempt back: 1, 2, 4 … minutes, at most an hour.
+
+        None if ``owner``'s claim had expired and been taken: the new owner's attempt decides, untouched.
+        """
         attempts = message.attempts + 1
         delay = min(BACKOFF_START * 2 ** (attempts - 1), BACKOFF_MAX)
         next_at = self.store.clock.now() + delay
         with self.store.transaction(f"recording a failed send of alert {message.id}"):
-            self.conn.execute("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL, "
-                              "claimed_until = NULL WHERE id = ?", [attempts, error[:1000], iso(next_at), message.id])
-        return next_at
+            ours = self.conn.execute(
+                "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL, "
+                "claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                [attempts, error[:1000], iso(next_at), message.id, owner]).rowcount
+        return next_at if ours else None
 
     @staticmethod
     def _message(r: dict) -> OutboxMessage:
         return OutboxMessage(r["id"], r["rule"], r["recipient"], r["subject"], r["body_text"], r["body_html"],
                              json.loads(r["article_ids"]), r["attempts"], r["sent_at"], r["last_error"],
                              r["created_at"], r.get("channel"), r.get("kind"))
+
+
+def _days_before(moment: str, days: int) -> str:
+    return iso(datetime.fromisoformat(moment) - timedelta(days=days))
+
+
+def _published_since(published_at: str | None, cutoff: str) -> bool:
+    """Whether a stored publication time is at or after ``cutoff``; an unknown or unreadable one is not."""
+    if not published_at:
+        return False
+    try:
+        moment = datetime.fromisoformat(published_at)
+    except ValueError:
+        return False
+    limit = datetime.fromisoformat(cutoff)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=limit.tzinfo)) >= limit

@@ -95,8 +95,10 @@ def test_a_new_rule_does_not_flood_and_backfill_is_opt_in(tmp_path, clock):
     config = config_for(tmp_path, 1)
     service = AlertService(config, tmp_path / "s.db", clock=clock)
     assert service.collect(config.alerts.rules) == 0  # articles stored before the rule existed: no mail
-    backfilled = dataclasses.replace(config.alerts.rules[0], name="with-backfill", backfill_days=7)
+    week = dataclasses.replace(config.alerts.rules[0], name="last-week", backfill_days=7)
     clock.advance(days=1)
+    assert service.collect([week]) == 0  # the matches were published in September: older than the backfill
+    backfilled = dataclasses.replace(config.alerts.rules[0], name="with-backfill", backfill_days=90)
     assert service.collect([backfilled]) == 2  # one message per recipient with the old matches
 
 
@@ -171,7 +173,7 @@ def test_dead_smtp_server_keeps_the_alert_until_it_is_back(tmp_path, clock):
 def test_dry_run_prints_instead_of_sending(tmp_path, clock):
     service = service_with_one_match(tmp_path, clock, 1)
     out = io.StringIO()
-    service.deliver(dry_run=True, out=out)
+    service.dry_run([], out=out)
     assert "Subject: [newswatch·gwangju-ai] 광주시, AI 집적단지 2단계 …" in out.getvalue()  # decoded, as read
     assert "광주시, AI 집적단지 2단계" in out.getvalue() and "=?utf-8?" not in out.getvalue()
     assert "To: analyst@example.org" in out.getvalue()

@@ -133,3 +133,26 @@ def test_schedules_are_checked_in_shape_on_load_and_in_full_by_the_commands_that
     config = load_config(deep)  # search and stats need no schedules: they do not load APScheduler
     with pytest.raises(ConfigError, match=r"deep.toml: sources.newsprime.schedule: bad cron expression '61"):
         config.check_schedules()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[alerts.rules]]\nname = 'x'\nrecipients = [1]", "alerts.rules[0].recipients: expected a list of strings"),
+        ("[[alerts.rules]]\nname = 'x'\nchannels = [{a = 1}]", "alerts.rules[0].channels: expected a list of strings"),
+        ("[alerts]\nunsubscribe = [true]", "alerts.unsubscribe: expected a list of strings"),
+        ("[health]\nrecipients = [2]", "health.recipients: expected a list of strings"),
+        ("[smtp]\nhost = 'mail.example.org'\nsecurity = 'none'\nusername = 'me'",
+         "smtp.username: a login with security = \"none\" would send the password unencrypted to mail.example.org"),
+    ],
+)
+def test_list_items_of_the_wrong_type_and_a_cleartext_login_are_refused(tmp_path, text, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_a_login_without_encryption_is_allowed_on_this_machine(tmp_path, host):
+    cfg = load_config(write(tmp_path, f"[smtp]\nhost = '{host}'\nsecurity = 'none'\nusername = 'me'"))
+    assert cfg.smtp.username == "me"

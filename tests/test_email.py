@@ -23,6 +23,7 @@ from newswatch.alerts.entries import (
     AlertCopy,
     AlertItem,
     Sender,
+    clean,
     clip,
     copies_in_order,
     ordered,
@@ -316,6 +317,25 @@ def test_clipping_never_cuts_a_syllable_or_a_character_apart():
     assert "\u200d…" not in clip("가나다 👩\u200d💻👩\u200d💻👩\u200d💻👩\u200d💻👩\u200d💻", 12)
     assert clip("e\u0301" * 30, 10).startswith("e\u0301") and not clip("e\u0301" * 30, 10).startswith("e…")
     assert width("광주 AI") == 7 and width(clip("가" * 50, 40)) <= 40
+
+
+def test_clean_drops_every_control_and_invisible_format_character():
+    assert clean("광주\x85AI\x9b31m 소식\x00\x7f끝") == "광주 AI 31m 소식 끝"  # C1 (NEL, CSI) like C0
+    assert clean("광\u200b주\u00ad시\ufeff \u202e역순\u2066") == "광주시 역순"  # zero-width, soft hyphen, bidi
+    assert clean("개발자 👩\u200d💻") == "개발자 👩\u200d💻"  # a joined emoji stays joined
+    assert clean("\u200d\u200d가\u200d \u200d나") == "가 나"  # a joiner that joins nothing goes
+    assert clean(f"{MARK_START}광주{MARK_END}", keep_marks=True) == f"{MARK_START}광주{MARK_END}"
+
+
+def test_a_hostile_title_is_clipped_in_characters_too():
+    for hostile in ("광주" + "\u200b" * 5000 + "시", "광" + "\u0301" * 5000 + "주시", "e" + "\u20dd" * 5000):
+        for columns in (12, 40):
+            clipped = clip(hostile, columns)
+            assert len(clipped) <= 2 * columns and width(clipped) <= columns, (hostile[:3], len(clipped))
+    assert clip("광주" + "\u200b" * 5000 + "시", 40) == "광주시"
+    sender = Sender("gwangju-ai", label="광주 AI")
+    title = render(sender, [item("광" + "\u0301" * 5000 + "주시", "2026-09-20T10:30:00+09:00")])[0]
+    assert len(title) < 60
 
 
 def test_the_subject_survives_encoding_whatever_its_spaces():

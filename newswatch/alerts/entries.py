@@ -1,8 +1,9 @@
 """What an alert email is made of, before it is text or HTML: its entries, their order, and safe short text.
 
 Article text is untrusted. Everything here that takes article text returns one clean line: control characters
-(which could fake our highlight markers or break a terminal) and bidirectional overrides (which could make a
-title read differently from what it is) are removed. Escaping for HTML is the template's job.
+(which could fake our highlight markers or break a terminal) and invisible format characters such as
+bidirectional overrides (which could make a title read differently from what it is) are removed, and clipped
+text is bounded in characters as well as in columns. Escaping for HTML is the template's job.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from newswatch.core.clock import KST
 # so only the markers we add can reach the renderers.
 MARK_START, MARK_END = "\x02", "\x03"
 
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_DROP = {ord(c): None for c in _BIDI}
+ZWJ = "\u200d"  # the one format character kept: it joins emoji sequences (👩‍💻)
+_LONE_ZWJ = re.compile(r"(?<![^\s\u200d])\u200d|\u200d(?![^\s\u200d])")  # not between two characters
+CLUSTER_MAX = 12  # code points one user-perceived character keeps: more is stacked marks, not writing
 
 
 @dataclass
@@ -72,12 +74,24 @@ class Sender:
 
 
 def clean(text: str | None, *, keep_marks: bool = False) -> str:
-    """One line of untrusted text: no control characters, no bidi overrides, whitespace collapsed."""
+    """One line of untrusted text: no control characters (category Cc: C0, DEL and C1), no invisible format
+    characters (Cf: bidi overrides, zero-width spaces, soft hyphens; a zero-width joiner only inside a sequence),
+    whitespace collapsed."""
     if not text:
         return ""
     marks = (MARK_START, MARK_END) if keep_marks else ()
-    kept = "".join(ch if ch >= " " or ch in marks else " " for ch in text.translate(_DROP))
-    return " ".join(kept.replace("\x7f", " ").split())
+    kept = "".join(ch if ch in marks else _visible(ch) for ch in text)
+    return " ".join(_LONE_ZWJ.sub("", kept).split())
+
+
+def _visible(ch: str) -> str:
+    """A control character becomes a space (it may separate words); a format character goes."""
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return " "
+    if category == "Cf" and ch != ZWJ:
+        return ""
+    return ch
 
 
 def width(text: str) -> int:
@@ -113,14 +127,16 @@ def graphemes(text: str) -> Iterator[str]:
 
 
 def clip(text: str, columns: int) -> str:
-    """``text`` in at most ``columns`` columns: cut at a word if that keeps most of it, never inside a character
-    or syllable, marked with "…"."""
+    """``text`` in at most ``columns`` columns and twice as many code points (zero-width marks stacked by the
+    thousand must not pass as one column): cut at a word if that keeps most of it, never inside a character or
+    syllable, marked with "…"."""
     text = clean(text)
-    if width(text) <= columns:
+    if width(text) <= columns and len(text) <= 2 * columns:
         return text
     kept, used = "", 0
     for g in graphemes(text):
-        if used + width(g) > columns - 2:  # room for " …"
+        g = g[:CLUSTER_MAX].rstrip(ZWJ)
+        if used + width(g) > columns - 2 or len(kept) + len(g) > 2 * columns - 2:  # room for " …"
             break
         kept, used = kept + g, used + width(g)
     space = kept.rfind(" ")

@@ -10,6 +10,7 @@ import logging
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,11 +37,16 @@ from newswatch.alerts.smtp import SendError, send
 from newswatch.core.clock import Clock, system_clock
 from newswatch.core.config import Config, RuleConfig
 from newswatch.core.errors import UsageError
-from storage import Store
-from storage.alerts import AlertLedger, OutboxMessage, Rendered, RuleStart, deliverer_id
+from storage import Store, StoreError
+from storage.alerts import AlertLedger, OutboxMessage, Rendered, deliverer_id
 from storage.snippet import snippet
 
 logger = logging.getLogger("newswatch.alerts")
+
+# After the server accepted a message, how long recording it as sent keeps retrying a busy store: giving up means
+# the message is sent again once its claim expires.
+SENT_RECORD_SECONDS = 30.0
+SENT_RECORD_FIRST_DELAY = 0.5
 
 
 @dataclass
@@ -48,7 +54,19 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
-    busy: bool = False  # another delivery of this process was running: nothing done
+
+
+@dataclass
+class RecentMatches:
+    """The newest stored articles a rule matches: what `alerts test` lists and a preview shows as an example."""
+
+    shown: list[int]  # newest first, at most the limit
+    matches: dict[int, Match]  # every match among the scanned articles
+    scanned: int
+
+
+class _Undo(Exception):
+    """Raised inside a dry run's transaction so that everything it wrote is rolled back."""
 
 
 class AlertService:
@@ -83,28 +101,62 @@ class AlertService:
 
     def collect(self, rules: Iterable[RuleConfig]) -> int:
         """Queue emails for new matches of these rules; returns the number of messages queued."""
-        queued = 0
         with self.open_store() as store:
-            ledger = AlertLedger(store)
-            for rule in rules:
-                start = ledger.start(rule.name, self.sources(rule), backfill_days=rule.backfill_days)
+            return self._collect(store, rules)
+
+    def _collect(self, store: Store, rules: Iterable[RuleConfig], *, log: bool = True) -> int:
+        queued = 0
+        ledger = AlertLedger(store)
+        for rule in rules:
+            start = ledger.start(rule.name, self.sources(rule), backfill_days=rule.backfill_days)
+            if log:
                 self._log_waiting(rule, start.waiting)
-                candidates = ledger.new_articles(start)
-                if not candidates:
-                    continue
-                matches = self.matcher(rule).match(store, candidates)
-                targets = [(r, None) for r in rule.recipients] + [(c, "apprise") for c in rule.channels]
-                for recipient, channel in targets:
-                    outbox_id = ledger.queue(rule.name, recipient, sorted(matches),
-                                             lambda fresh, r=rule, m=matches: self.render(store, r, fresh, m),
-                                             channel=channel)
-                    if outbox_id is not None:
-                        queued += 1
+            candidates = ledger.new_articles(start)
+            if not candidates:
+                continue
+            matches = self.matcher(rule).match(store, candidates)
+            targets = [(r, None) for r in rule.recipients] + [(c, "apprise") for c in rule.channels]
+            for recipient, channel in targets:
+                outbox_id = ledger.queue(rule.name, recipient, sorted(matches),
+                                         lambda fresh, r=rule, m=matches: self.render(store, r, fresh, m),
+                                         channel=channel)
+                if outbox_id is not None:
+                    queued += 1
+                    if log:
                         logger.info("alert queued: rule %s → %s, %d article(s), outbox %d", rule.name,
                                     target_label(recipient, channel), len(ledger.message(outbox_id).article_ids),
                                     outbox_id)
-                ledger.advance(rule.name, candidates)
+            ledger.advance(rule.name, candidates)
         return queued
+
+    def dry_run(self, rules: Iterable[RuleConfig], out=None) -> int:  # type: ignore[no-untyped-def]
+        """Print (decoded) every message a delivery would send now, including what collecting these rules would
+        queue; returns how many. The store is left exactly as it was: the queueing runs in one transaction that
+        is rolled back, so no outbox row, "alerted" record or rule mark survives for the daemon to act on."""
+        out = out or sys.stdout
+        shown = 0
+        with self.open_store() as store:
+            try:
+                with store.transaction("a dry run of alert delivery"):
+                    self._collect(store, rules, log=False)
+                    shown = self._print_due(AlertLedger(store), out)
+                    raise _Undo
+            except _Undo:
+                pass
+        return shown
+
+    def _print_due(self, ledger: AlertLedger, out) -> int:  # type: ignore[no-untyped-def]
+        due = ledger.due()
+        for message in due:
+            if message.channel == "apprise":
+                print(f"To: {channels.label(message.recipient)}\nSubject: {message.subject}\n\n"
+                      f"{message.body_text}", file=out)
+            else:
+                print(readable(self.email(message)), file=out)
+        waiting = len(ledger.pending()) - len(due)
+        if waiting:
+            print(f"({waiting} more queued message(s) not due yet or being sent by another deliverer)", file=out)
+        return len(due)
 
     def announce(self) -> None:
         """Register every rule and say when each begins (the daemon's first lines)."""
@@ -166,28 +218,32 @@ class AlertService:
         return Rendered(*render(sender_for(self.config, rule, socket.gethostname()),
                                 self.items(store, article_ids, matches, story_why=rule.story_why)))
 
+    def newest_matches(self, store: Store, rule: RuleConfig, *, scan: int, limit: int) -> RecentMatches:
+        """The rule's matches among the ``scan`` newest stored articles, the newest ``limit`` of them shown."""
+        recent = store.recent_article_ids(self.sources(rule), scan)
+        matches = self.matcher(rule).match(store, recent)
+        return RecentMatches([i for i in recent if i in matches][:limit], matches, len(recent))
+
     def preview(self, rule_name: str, *, scan: int = 2000, limit: int = 20) -> Preview:
         """What the rule's next email would look like, from stored articles; nothing is queued or recorded.
 
-        The articles are those past the rule's marks that it matches and its first recipient has not had; when
-        there are none (or the rule never ran), the newest stored matches, to show the form."""
+        The articles are those past the rule's marks that it matches and its first recipient has not had (the
+        newest ``limit`` of them); when there are none (or the rule never ran), the newest stored matches, to
+        show the form."""
         rule = self.rule(rule_name)
-        matcher = self.matcher(rule)
         with self.open_store() as store:
             ledger = AlertLedger(store)
-            sources = self.sources(rule)
-            marks = {r["source"]: r["mark"] for r in store.rows(  # read only: ledger.start() would record a start
-                "SELECT source, mark FROM alert_marks WHERE rule = ?", [rule.name]) if r["source"] in sources}
-            matches = matcher.match(store, ledger.new_articles(RuleStart(marks))) if marks else {}
+            start = ledger.current(rule.name, self.sources(rule), backfill_days=rule.backfill_days)  # read only
+            matches = self.matcher(rule).match(store, ledger.new_articles(start)) if start.marks else {}
             ids = sorted(matches)
             if ids and rule.recipients:
                 ids = ledger.unsent(rule.name, rule.recipients[0], ids)
+            ids = ids[-limit:] if limit > 0 else []
             basis = "next"
             if not ids:
                 basis = "recent"
-                recent = store.recent_article_ids(sources, scan)
-                matches = matcher.match(store, recent)
-                ids = [i for i in recent if i in matches][:limit]
+                recent = self.newest_matches(store, rule, scan=scan, limit=limit)
+                ids, matches = recent.shown, recent.matches
             if not ids:
                 return Preview(rule.name, basis, [], None)
             rendered = self.render(store, rule, ids, matches)
@@ -217,27 +273,19 @@ class AlertService:
         stamp = datetime.fromisoformat(message.created_at).strftime("%Y%m%d%H%M%S") if message.created_at else "0"
         return f"<newswatch.{stamp}.{message.id}@{domain}>"
 
-    def deliver(self, *, dry_run: bool = False, out=None) -> DeliveryReport:  # type: ignore[no-untyped-def]
-        """Send every due message once; a failure keeps it queued with backoff. Dry run prints instead."""
+    def deliver(self) -> DeliveryReport:
+        """Send every due message once; a failure keeps it queued with backoff (nothing if a delivery of this
+        process is running already)."""
         report = DeliveryReport()
-        if dry_run:
-            with self.open_store() as store:
-                for message in AlertLedger(store).pending():
-                    if message.channel == "apprise":
-                        print(f"To: {channels.label(message.recipient)}\nSubject: {message.subject}\n\n"
-                              f"{message.body_text}", file=out or sys.stdout)
-                    else:
-                        print(readable(self.email(message)), file=out or sys.stdout)
-            return report
         if not self._delivering.acquire(blocking=False):
-            report.busy = True
             return report
         try:
             lease = timedelta(seconds=60 + 4 * self.config.smtp.timeout)
+            owner = deliverer_id()
             with self.open_store() as store:
                 ledger = AlertLedger(store)
-                while (message := ledger.claim(deliverer_id(), lease)) is not None:
-                    self._send_one(ledger, message, report)
+                while (message := ledger.claim(owner, lease)) is not None:
+                    self._send_one(ledger, message, owner, report)
         finally:
             self._delivering.release()
         return report
@@ -253,28 +301,60 @@ class AlertService:
         return build_message(self.config.smtp.sender, message.recipient, message.subject, message.body_text,
                              message.body_html, self.message_id(message), headers)
 
-    def _send_one(self, ledger: AlertLedger, message: OutboxMessage, report: DeliveryReport) -> None:
-        what = "notice" if message.kind == "notice" else "alert"
-        to = target_label(message.recipient, message.channel)
+    def _send_one(self, ledger: AlertLedger, message: OutboxMessage, owner: str, report: DeliveryReport) -> None:
+        """One claimed message. Any failure, a bug included, is recorded on its row with backoff: a row that
+        cannot be sent must not stay claimed and be claimed first again, blocking every row after it."""
         try:
             if message.channel == "apprise":
                 channels.send(message.recipient, message.subject, message.body_text)
             else:
                 send(self.config.smtp, self.email(message))
-        except SendError as exc:
-            next_at = ledger.mark_failed(message, str(exc))
-            report.failed += 1
-            report.errors.append(str(exc))
-            logger.warning("%s not sent: outbox %d, rule %s → %s (%s); next try %s", what, message.id,
-                           message.rule, to, exc, next_at.isoformat(timespec="seconds"))
+        except Exception as exc:  # noqa: BLE001 (recorded and logged with its traceback below)
+            self._failed(ledger, message, owner, exc, report)
             return
-        ledger.mark_sent(message.id)
+        self._record_sent(ledger, message, owner)
         report.sent += 1
+        to = target_label(message.recipient, message.channel)
         if message.kind == "notice":
             logger.info("notice sent: outbox %d → %s: %s", message.id, to, message.subject)
         else:
             logger.info("alert sent: outbox %d, rule %s → %s, %d article(s)", message.id, message.rule, to,
                         len(message.article_ids))
+
+    def _failed(self, ledger: AlertLedger, message: OutboxMessage, owner: str, exc: Exception,
+                report: DeliveryReport) -> None:
+        """A send failure (one line) or a bug (with its traceback), kept queued with backoff either way."""
+        error = str(exc) if isinstance(exc, SendError) else f"{type(exc).__name__}: {exc}"
+        report.failed += 1
+        report.errors.append(error)
+        next_at = ledger.mark_failed(message, error, owner)
+        what = "notice" if message.kind == "notice" else "alert"
+        to = target_label(message.recipient, message.channel)
+        retry = f"next try {next_at.isoformat(timespec='seconds')}" if next_at else "its claim had expired: left as is"
+        log = logger.warning if isinstance(exc, SendError) else logger.error
+        log("%s not sent: outbox %d (attempt %d), rule %s → %s (%s); %s", what, message.id, message.attempts + 1,
+            message.rule, to, error, retry, exc_info=not isinstance(exc, SendError))
+
+    def _record_sent(self, ledger: AlertLedger, message: OutboxMessage, owner: str) -> None:
+        """Mark the accepted message sent, retrying a busy store for a while: an unrecorded send is sent again
+        when its claim expires."""
+        deadline = time.monotonic() + SENT_RECORD_SECONDS
+        delay = SENT_RECORD_FIRST_DELAY
+        while True:
+            try:
+                if not ledger.mark_sent(message.id, owner):
+                    logger.warning("outbox %d was sent, but its claim had expired and another deliverer took it: "
+                                   "it may arrive twice", message.id)
+                return
+            except StoreError as exc:
+                if time.monotonic() + delay > deadline:
+                    logger.error("outbox %d was SENT but could not be recorded as sent (%s): it will be sent AGAIN "
+                                 "when its claim expires", message.id, exc)
+                    return
+                logger.warning("outbox %d was sent; recording it failed (%s), retrying in %.1f s", message.id, exc,
+                               delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
 
 
 def target_label(recipient: str, channel: str | None) -> str:

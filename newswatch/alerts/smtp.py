@@ -7,12 +7,15 @@ dropped connection at QUIT) must not make the outbox send it again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import smtplib
 import ssl
 from email.message import EmailMessage
 
 from newswatch.core.config import SmtpConfig
+
+logger = logging.getLogger("newswatch.alerts")
 
 
 class SendError(RuntimeError):
@@ -44,5 +47,5 @@ def send(config: SmtpConfig, message: EmailMessage) -> None:
     with contextlib.suppress(OSError, smtplib.SMTPException):
         client.quit()
     client.close()
-    if refused:
-        raise SendError(f"recipients refused: {refused}")
+    if refused:  # some recipients of several refused (each outbox row has one: all refused raises above)
+        logger.warning("SMTP server accepted the message but refused some recipients: %s", refused)

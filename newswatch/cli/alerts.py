@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     a.add_argument("rule")
     a.add_argument("--html", metavar="FILE", help="also write the HTML part to FILE (open it in a browser)")
     a = actions.add_parser("deliver", parents=parents, help="queue new matches of every rule and send the outbox")
-    a.add_argument("--dry-run", action="store_true", help="print the queued messages (decoded) instead of sending")
+    a.add_argument("--dry-run", action="store_true", help="print (decoded) what would be queued and sent; changes nothing")
     p.set_defaults(func=run)
 
 
@@ -62,10 +62,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return explain(args, config, service)
     if args.action == "preview":
         return preview(args, service)
+    if args.dry_run:
+        shown = service.dry_run(config.alerts.rules)
+        print(f"dry run: {shown} message(s) would be sent now; nothing was queued, sent or recorded", file=sys.stderr)
+        return 0
     service.collect(config.alerts.rules)
-    report = service.deliver(dry_run=args.dry_run)
-    if not args.dry_run:
-        print(f"sent {report.sent}, failed {report.failed} (kept queued)")
+    report = service.deliver()
+    print(f"sent {report.sent}, failed {report.failed} (kept queued)")
     return 0 if not report.failed else 1
 
 
@@ -133,17 +136,15 @@ def edit_rules(args: argparse.Namespace, config: Config) -> int:
 def test_rule(args: argparse.Namespace, config: Config, service) -> int:  # type: ignore[no-untyped-def]
     """Stored articles the rule matches, newest first, each with its why-line."""
     rule = service.rule(args.rule)
-    matcher = service.matcher(rule)
     with open_store(args, config) as store:
-        ids = store.recent_article_ids(service.sources(rule), args.scan)
-        matches = matcher.match(store, ids)
-        shown = [i for i in ids if i in matches][: args.limit]
-        for article_id in shown:
+        found = service.newest_matches(store, rule, scan=args.scan, limit=args.limit)
+        for article_id in found.shown:
             a = store.article(article_id).article
             print(f"- {a.title} ({a.source}, {a.published_at or '-'})\n  {a.canonical_url}\n"
-                  f"  왜: {matches[article_id].why}")
-    print(f"{len(matches)} of the newest {len(ids)} stored article(s) match {rule.name!r}"
-          f"{f'; showing {len(shown)}' if len(shown) < len(matches) else ''}; nothing was sent", file=sys.stderr)
+                  f"  왜: {found.matches[article_id].why}")
+    shown, matched = len(found.shown), len(found.matches)
+    print(f"{matched} of the newest {found.scanned} stored article(s) match {rule.name!r}"
+          f"{f'; showing {shown}' if shown < matched else ''}; nothing was sent", file=sys.stderr)
     return 0
 
 

@@ -282,11 +282,16 @@ def _build(cls: type, data: Any, where: str) -> Any:
                 raise ConfigError(f"{key}: expected a {'' if empty_ok else 'non-empty '}list of tables ([[{key}]])")
             kwargs[name] = [_build(table, b, f"{key}[{i}]") for i, b in enumerate(value)]
         else:
-            kwargs[name] = _check_range(_check_type(value, default, key), known[name], key)
+            kwargs[name] = _check_range(_check_type(value, default, key, known[name].type), known[name], key)
     return cls(**kwargs)
 
 
-def _check_type(value: Any, default: Any, key: str) -> Any:
+# A list's element type, from the field's annotation (a string here): an empty default does not say it.
+_LIST_ITEMS: dict[Any, type] = {"list[str]": str, "list[int]": int, "list[float]": float}
+
+
+def _check_type(value: Any, default: Any, key: str, annotation: Any = None) -> Any:
+    """The value if it has the type of the key's default (a whole number is a number, a list checks its items)."""
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -303,10 +308,10 @@ def _check_type(value: Any, default: Any, key: str) -> Any:
     elif isinstance(default, list):
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        kind = type(default[0]) if default else None
+        kind = _LIST_ITEMS.get(annotation) or (type(default[0]) if default else None)
         accepted = (int, float) if kind is float else kind
         if kind and not all(isinstance(v, accepted) and not isinstance(v, bool) for v in value):
-            what = "numbers" if kind is float else kind.__name__
+            what = {float: "numbers", str: "strings"}.get(kind, kind.__name__)
             raise ConfigError(f"{key}: expected a list of {what}, got {value!r}")
         if kind is float:
             value = [float(v) for v in value]
@@ -367,9 +372,21 @@ def _validate_unsubscribe(targets: list[str], key: str) -> None:
             raise ConfigError(f"{key}: expected mailto:ADDRESS or an http(s) URL, got {target!r}")
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _validate_smtp(smtp: SmtpConfig) -> None:
+    if smtp.security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"smtp.security: expected starttls, ssl or none, got {smtp.security!r}")
+    if smtp.username and smtp.security == "none" and smtp.host.strip("[]").lower() not in _LOOPBACK:
+        # the login would send the password in cleartext across the network
+        raise ConfigError(f"smtp.username: a login with security = \"none\" would send the password unencrypted "
+                          f"to {smtp.host}; use security = \"starttls\" or \"ssl\" (\"none\" is only for a "
+                          f"server on this machine: localhost, 127.0.0.1, ::1)")
+
+
 def _validate_alerts(cfg: Config) -> None:
-    if cfg.smtp.security not in ("starttls", "ssl", "none"):
-        raise ConfigError(f"smtp.security: expected starttls, ssl or none, got {cfg.smtp.security!r}")
+    _validate_smtp(cfg.smtp)
     _validate_unsubscribe(cfg.alerts.unsubscribe, "alerts.unsubscribe")
     names: set[str] = set()
     for i, rule in enumerate(cfg.alerts.rules):

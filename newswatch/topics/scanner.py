@@ -10,7 +10,6 @@ inside a term is optional in the text ("언어 모델" finds "언어모델"), an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,10 +90,3 @@ class Scanner:
                 continue
             hits.append(Hit(key, start, end, meanings))
         return hits
-
-
-def merge_terms(pairs: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for term, meaning in pairs:
-        out.setdefault(term, []).append(meaning)
-    return out
