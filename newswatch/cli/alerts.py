@@ -40,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     a.add_argument("rule")
     a.add_argument("--html", metavar="FILE", help="also write the HTML part to FILE (open it in a browser)")
     a = actions.add_parser("deliver", parents=parents, help="queue new matches of every rule and send the outbox")
-    a.add_argument("--dry-run", action="store_true", help="print (decoded) what would be queued and sent; changes nothing")
+    a.add_argument("--dry-run", action="store_true",
+                   help="print (decoded) what would be queued and sent; changes nothing")
     p.set_defaults(func=run)
 
 
