@@ -31,7 +31,7 @@ from crawler.signals import (
     page_validators,
 )
 from crawler.sites import load_config
-from crawler.spiders.walk import ListWalk
+from crawler.spiders.walk import ListWalk, comparable
 from newswatch.core.article import Article
 from newswatch.core.config import Config, SourceConfig
 from storage import Store, StoreError
@@ -138,9 +138,11 @@ class SiteSpider(scrapy.Spider):
         if self.crawler.stats.get_value("newswatch/status") == "failed":
             return  # the store cannot take this crawl: fetch nothing it could not keep
         crawler_cfg = self.config.crawler
+        # The stored frontier even on a backfill (which ignores what is stored): a backfill that stops short of it
+        # must not count as complete and move it above pages it never fetched.
         frontiers = self.store.frontiers(self.name) if self.store is not None else {}
         self.feed_items: list[str] = []
-        self.walks = {spec.key: ListWalk(spec, frontiers.get(spec.key) if self.lookup else None,
+        self.walks = {spec.key: ListWalk(spec, frontiers.get(spec.key) if crawler_cfg.incremental else None,
                                          self.source_config.max_pages, crawler_cfg.max_catchup_pages, self.backfill)
                       for spec in self.site.lists(self.source_config)}
         if self.lookup is not None:
@@ -209,7 +211,7 @@ class SiteSpider(scrapy.Spider):
         seen = self.lookup.feed_seen(self.name)
         oldest = min((e.published or "" for e in feed.entries), default="")
         marks = [w.frontier.mark_published or "" for w in self.walks.values() if w.frontier is not None]
-        covered = bool(oldest) and all(m and oldest[:19] <= m[:19] for m in marks)
+        covered = bool(oldest) and all(m and comparable(oldest, m) <= comparable(m, oldest) for m in marks)
         if covered and all(e.source_id in known or e.source_id in seen for e in feed.entries):
             self.crawler.stats.set_value("newswatch/feed_says_unchanged", True)
             return
