@@ -7,6 +7,7 @@ site gets a subclass naming it (``crawler.spiders.sites``), so ``scrapy crawl ne
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -293,6 +294,12 @@ class SiteSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=failure.request.meta["source_id"],
                                             url=failure.request.url, error=f"{found[0]}: {found[1]}")
 
+    def entry_unread(self, response: Response, source_id: str | None, kind: str, why: str, detail: str = "") -> None:
+        """An article page fetched but not read: recorded (with ``detail``, a traceback) and retried later."""
+        self.report(response.url, kind, f"{why}\n{detail[-1500:]}" if detail else why)  # the traceback's end
+        self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
+                                            url=response.url, error=f"{kind}: {why}")
+
     def parse_article(self, response: Response) -> Iterator[Article]:
         source_id = response.meta.get("source_id")
         if response.status == 304:
@@ -301,15 +308,14 @@ class SiteSpider(scrapy.Spider):
         try:
             article = self.site.extract(response.url, response.body, content_type(response))
         except ValueError as exc:
-            self.report(response.url, "unrecognised", str(exc))
-            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
-                                                url=response.url, error=f"unrecognised: {exc}")
+            self.entry_unread(response, source_id, "unrecognised", str(exc))
+            return
+        except Exception as exc:  # an extractor bug must not lose the entry: recorded, and retried on later polls
+            self.entry_unread(response, source_id, "extract_error", f"{type(exc).__name__}: {exc}",
+                              detail=traceback.format_exc())
             return
         if not article.recognised:
-            why = "; ".join(article.problems) or "not an article page"
-            self.report(response.url, "unrecognised", why)
-            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
-                                                url=response.url, error=f"unrecognised: {why}")
+            self.entry_unread(response, source_id, "unrecognised", "; ".join(article.problems) or "not an article page")
             return
         self.crawler.signals.send_catch_log(
             page_validators, source=self.name, source_id=article.source_id,

@@ -1,0 +1,61 @@
+"""Faults of the crawl's own code and files, at the seams where they happen: an extractor bug, a store that fails
+after a save, the spool raced by another crawl, retries past their cap. Each must lose no article and say so."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler.pipelines import StorePipeline
+from crawler.spiders.sites import SPIDERS
+
+ARTICLE_URL = "https://www.newsprime.co.kr/news/article.html?no=746590"
+
+CONFIG = """[store]
+path = "{db}"
+
+[crawler]
+contact_url = "https://github.com/newswatch/newswatch"
+
+[sources.newsprime]
+sections = [64]
+"""
+
+
+def spider_and_pipeline(tmp_path: Path):
+    """The newsprime spider and the store pipeline of one crawl, wired by Scrapy's signals, with no reactor."""
+    db = tmp_path / "news.db"
+    config = tmp_path / "newswatch.toml"
+    config.write_text(CONFIG.format(db=db), encoding="utf-8")
+    crawler = get_crawler(SPIDERS["newsprime"], {"NEWSWATCH_CONFIG": str(config), "NEWSWATCH_DB": str(db)})
+    spider = SPIDERS["newsprime"].from_crawler(crawler)
+    crawler.spider = spider
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    return spider, pipeline
+
+
+def article_response(body: bytes = b"<html><body>x</body></html>") -> HtmlResponse:
+    request = Request(ARTICLE_URL, meta={"source_id": "746590"})
+    return HtmlResponse(ARTICLE_URL, status=200, body=body, request=request,
+                        headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def test_an_extractor_bug_is_recorded_with_its_traceback_and_the_entry_is_retried(tmp_path):
+    spider, pipeline = spider_and_pipeline(tmp_path)
+
+    class BrokenSite(type(spider.site)):
+        def extract(self, url: str, body: bytes, content_type: str | None = None):
+            raise KeyError("a bug in the extractor")
+
+    spider.site = BrokenSite(**{f.name: getattr(spider.site, f.name) for f in dataclasses.fields(spider.site)})
+    assert list(spider.parse_article(article_response())) == []
+    store = pipeline.store
+    assert [r.source_id for r in store.retries("newsprime")] == ["746590"]  # tried again on the next poll
+    errors = store.crawl_errors(pipeline.crawl_id)
+    assert [e["kind"] for e in errors] == ["extract_error"]
+    assert "KeyError" in errors[0]["message"] and "Traceback" in errors[0]["message"]
+    store.close()
