@@ -11,6 +11,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.pipelines import StorePipeline
 from crawler.spiders.sites import SPIDERS
+from storage import Store
 
 ARTICLE_URL = "https://www.newsprime.co.kr/news/article.html?no=746590"
 
@@ -59,3 +60,10 @@ def test_an_extractor_bug_is_recorded_with_its_traceback_and_the_entry_is_retrie
     assert [e["kind"] for e in errors] == ["extract_error"]
     assert "KeyError" in errors[0]["message"] and "Traceback" in errors[0]["message"]
     store.close()
+
+
+def test_an_entry_is_given_up_once_at_the_cap_not_on_every_later_failure(tmp_path):
+    with Store(tmp_path / "news.db") as store:
+        reached = [store.record_fetch_failure("newsprime", "1", "u", "http_500", cap=2) for _ in range(4)]
+        assert reached == [False, True, False, False]
+        assert store.given_up("newsprime", ["1"]) == {"1"} and store.retries("newsprime") == []
