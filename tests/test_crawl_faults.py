@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
+from crawler.extract.listing import ListEntry
+from crawler.extract.site import ListSpec
 from crawler.pipelines import StorePipeline
 from crawler.spiders.sites import SPIDERS
-from storage import Store
+from crawler.spool import Spool
+from storage import Store, StoreError
+from tests.test_pipeline import article
 
 ARTICLE_URL = "https://www.newsprime.co.kr/news/article.html?no=746590"
 
@@ -67,3 +72,45 @@ def test_an_entry_is_given_up_once_at_the_cap_not_on_every_later_failure(tmp_pat
         reached = [store.record_fetch_failure("newsprime", "1", "u", "http_500", cap=2) for _ in range(4)]
         assert reached == [False, True, False, False]
         assert store.given_up("newsprime", ["1"]) == {"1"} and store.retries("newsprime") == []
+
+
+def closed(pipeline: StorePipeline, tmp_path: Path) -> tuple[str, str]:
+    """Close the crawl as Scrapy would after fetching a few pages: (status, reason)."""
+    pipeline.stats.set_value("downloader/response_count", 3)
+    pipeline.on_spider_closed(SimpleNamespace(name="newsprime"), "finished")
+    return pipeline.stats.get_value("newswatch/status"), pipeline.stats.get_value("newswatch/reason") or ""
+
+
+def refuse(*args: object, **kwargs: object) -> None:
+    raise StoreError("clearing: the database is locked by another process (waited past the busy timeout)")
+
+
+def test_a_retry_entry_that_cannot_be_cleared_after_the_save_neither_spools_nor_fails_the_crawl(tmp_path):
+    _, pipeline = spider_and_pipeline(tmp_path)
+    pipeline.store.clear_retry = refuse
+    pipeline.process_item(article(746591))
+    assert Spool(tmp_path / "news.db").pending() == 0
+    assert closed(pipeline, tmp_path)[0] == "ok"
+    with Store(tmp_path / "news.db") as store:
+        assert store.article_by_key("newsprime", "746591") is not None
+
+
+def test_frontiers_move_only_with_the_crawl_record_in_one_commit(tmp_path):
+    _, pipeline = spider_and_pipeline(tmp_path)
+    top = ListEntry("https://x.invalid/9", "9", "t", "2026-11-20T09:00:00+09:00")
+    pipeline.walks = [SimpleNamespace(spec=ListSpec("64", "sec_no=64", str), top=top, etag=None, last_modified=None)]
+    pipeline.store.finish_crawl = refuse
+    status, reason = closed(pipeline, tmp_path)
+    assert status == "failed" and "could not be closed" in reason
+    with Store(tmp_path / "news.db") as store:
+        assert store.frontiers("newsprime") == {}  # not moved: the next poll walks the list again
+        assert store.crawls("newsprime")[0].status == "running"  # closed as abandoned by the next crawl
+
+
+def test_a_failed_crawl_counts_what_its_store_faults_were(tmp_path):
+    _, pipeline = spider_and_pipeline(tmp_path)
+    pipeline.store.record_fetch_failure = refuse
+    pipeline.on_entry_failed("newsprime", "1", "https://x.invalid/1", "http_500")
+    status, reason = closed(pipeline, tmp_path)
+    assert status == "failed" and reason.startswith("1 failed fetch(es) not recorded: ")
+    assert "article(s) not stored" not in reason
