@@ -127,6 +127,8 @@ class StorePipeline:
         logger.warning("spool: %d spooled article(s) stored, %d still waiting", saved, left)
         for line in dropped:
             self.on_problem(None, "spool_unreadable", f"a spooled line cut short by a crash was dropped: {line}")
+        for error in self.spool.errors:
+            self.on_problem(None, "spool_replay", f"a spooled article could not be saved and stays spooled: {error}")
         self.still_spooled = left
         if left:
             self.store_failures.append(f"{left} spooled article(s) could still not be stored")
