@@ -55,8 +55,8 @@ class Revision:
 
 @dataclass(frozen=True)
 class Validators:
-    """A fetched page's ETag / Last-Modified (either may be None): kept for the next conditional request, with the
-    time of the fetch, which the re-check schedule counts from."""
+    """A fetched page's ETag / Last-Modified (either may be None): kept for the next conditional request. The store
+    records the time of the fetch beside them (its clock, at the save), which the re-check schedule counts from."""
 
     etag: str | None = None
     last_modified: str | None = None
