@@ -114,3 +114,12 @@ def test_a_failed_crawl_counts_what_its_store_faults_were(tmp_path):
     status, reason = closed(pipeline, tmp_path)
     assert status == "failed" and reason.startswith("1 failed fetch(es) not recorded: ")
     assert "article(s) not stored" not in reason
+
+
+def test_search_within_more_ids_than_sqlite_has_parameters(tmp_path):
+    with Store(tmp_path / "news.db") as store:
+        saved = store.save_article(article(746592))
+        wanted = [*range(10_000_000, 10_040_000), saved.article_id]  # a saved filter's many matches
+        hits = store.search("광주", only_ids=wanted)
+        assert [h.article_id for h in hits] == [saved.article_id]
+        assert store.search("광주", only_ids=[]) == []
