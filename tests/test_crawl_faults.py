@@ -4,6 +4,7 @@ after a save, the spool raced by another crawl, retries past their cap. Each mus
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -118,6 +119,7 @@ def test_a_failed_crawl_counts_what_its_store_faults_were(tmp_path):
 
 def test_search_within_more_ids_than_sqlite_has_parameters(tmp_path):
     with Store(tmp_path / "news.db") as store:
+        store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)  # SQLite's default build (Debian's: 250,000)
         saved = store.save_article(article(746592))
         wanted = [*range(10_000_000, 10_040_000), saved.article_id]  # a saved filter's many matches
         hits = store.search("광주", only_ids=wanted)
