@@ -125,3 +125,18 @@ def test_search_within_more_ids_than_sqlite_has_parameters(tmp_path):
         hits = store.search("광주", only_ids=wanted)
         assert [h.article_id for h in hits] == [saved.article_id]
         assert store.search("광주", only_ids=[]) == []
+
+
+def test_a_copy_edited_into_other_text_is_no_longer_a_hidden_duplicate(tmp_path):
+    with Store(tmp_path / "news.db") as store:
+        original = store.save_article(article(746593))
+        copy = dataclasses.replace(article(746593), source_id="746594", url="https://x.invalid/746594",
+                                   canonical_url="https://x.invalid/746594")
+        assert store.save_article(copy).duplicate_of == original.article_id
+        edited = dataclasses.replace(copy, body_text=article(746595).body_text)  # rewritten into other news
+        saved = store.save_article(edited)
+        assert saved.status == "updated" and saved.duplicate_of is None
+        stored = store.article_by_key("newsprime", "746594")
+        assert stored.duplicate_of is None and stored.story_id == saved.story_id == saved.article_id
+        assert saved.article_id in {h.article_id for h in store.search("광주")}  # shown again
+        assert store.save_article(dataclasses.replace(edited, title="새 제목")).duplicate_of is None  # stays so
