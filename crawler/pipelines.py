@@ -30,8 +30,11 @@ class StorePipeline:
         self.store: Store | None = None
         self.crawl_id: int | None = None
         self.spool = Spool(db_path)
-        self.store_failures: list[str] = []  # why articles of this crawl went to the spool (or were lost)
+        self.store_failures: list[str] = []  # store faults that fail the crawl: articles spooled or lost, and more
+        self.unstored = 0  # this crawl's articles the store did not take (spooled or lost)
         self.lost = 0
+        self.still_spooled = 0  # earlier crawls' spooled articles that could still not be stored
+        self.unrecorded_fetches = 0  # failed fetches the store could not record (not retried)
         self.unrecorded: list[tuple[str | None, str, str]] = []  # problems the failing store could not take yet
         self.validators: dict[tuple[str, str], Validators] = {}  # saved with their article, in its commit
         self.timeout = 30.0
@@ -87,14 +90,24 @@ class StorePipeline:
         try:
             saved = self.store.save_article(article, fetched_url=article.url, crawl_id=self.crawl_id,
                                             validators=fetched)
-            self.store.clear_retry(article.source, article.source_id)
         except StoreError as exc:
             self._spool(article, exc)
             return
         if saved.status != "unchanged":  # an unchanged article has the fields it had when first counted
             self.coverage.add(article)
+        self._clear_retry(article)
+
+    def _clear_retry(self, article: Article) -> None:
+        """After the save committed: a failure here only costs one needless retry on a later poll (a stored
+        article fetched again is "unchanged"), so it is logged, not spooled and not a failed crawl."""
+        assert self.store is not None
+        try:
+            self.store.clear_retry(article.source, article.source_id)
+        except StoreError as exc:
+            logger.warning("%s stored, but its retry entry could not be cleared: %s", article.url, exc)
 
     def _spool(self, article: Article, exc: StoreError) -> None:
+        self.unstored += 1
         try:
             where = self.spool.append(article)
         except SpoolError as spool_exc:
@@ -114,6 +127,9 @@ class StorePipeline:
         logger.warning("spool: %d spooled article(s) stored, %d still waiting", saved, left)
         for line in dropped:
             self.on_problem(None, "spool_unreadable", f"a spooled line cut short by a crash was dropped: {line}")
+        for error in self.spool.errors:
+            self.on_problem(None, "spool_replay", f"a spooled article could not be saved and stays spooled: {error}")
+        self.still_spooled = left
         if left:
             self.store_failures.append(f"{left} spooled article(s) could still not be stored")
 
@@ -152,6 +168,7 @@ class StorePipeline:
             if self.store.record_fetch_failure(source, source_id, url, error, cap=self.retry_cap):
                 self.on_problem(url, "gave_up", f"not fetched after {self.retry_cap} polls, no longer retried: {error}")
         except StoreError as exc:
+            self.unrecorded_fetches += 1
             self.store_failures.append(f"{exc} (recording a failed fetch of {url})")
 
     def on_list_walked(self, source: str, walk: Any) -> None:
@@ -181,11 +198,12 @@ class StorePipeline:
         self.stats.set_value("newswatch/counts", counts_line(pages, counts["new"], counts["updated"],
                                                              counts["unchanged"], counts["duplicate"], errors))
         try:
-            if status in ("ok", "partial"):
-                self._move_frontiers(spider.name)
-            record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
-                                             stats=_plain(self.stats.get_stats()), reason=why,
-                                             coverage=self.coverage.to_dict())
+            with self.store.transaction(f"closing crawl {self.crawl_id}"):  # frontiers and record: one commit
+                if status in ("ok", "partial"):
+                    self._move_frontiers(spider.name)
+                record = self.store.finish_crawl(self.crawl_id, status=status, pages_fetched=pages,
+                                                 stats=_plain(self.stats.get_stats()), reason=why,
+                                                 coverage=self.coverage.to_dict())
             log = logger.info if status == "ok" else logger.warning
             log("crawl %s of %s: %s%s", record.id, record.source, record.summary(), f" ({why})" if why else "")
         except StoreError as exc:
@@ -208,13 +226,19 @@ class StorePipeline:
         if self.feed is not None:
             self.store.set_feed_seen(source, self.feed)
 
+    def _store_faults(self) -> str:
+        """The crawl's store faults counted by kind, so each number says what it counts."""
+        lost = f", {self.lost} lost" if self.lost else ""
+        return _counted((self.unstored, "{} article(s) not stored" + lost),
+                        (self.still_spooled, "{} spooled article(s) still waiting"),
+                        (self.unrecorded_fetches, "{} failed fetch(es) not recorded")) or "store faults"
+
     def _verdict(self, reason: str, pages: int) -> tuple[str, str | None]:
         """(status, why): killed, failed (store faults, nothing fetched), partial (fetch errors), or ok."""
         if reason != "finished":
             return "killed", f"stopped: {reason}"
         if self.store_failures:
-            lost = f", {self.lost} lost" if self.lost else ""
-            return "failed", f"{len(self.store_failures)} article(s) not stored{lost}: {self.store_failures[0]}"
+            return "failed", f"{self._store_faults()}: {self.store_failures[0]}"
         if pages == 0:
             return "failed", "no page could be fetched"
         assert self.store is not None and self.crawl_id is not None
@@ -223,6 +247,10 @@ class StorePipeline:
         except StoreError as exc:
             return "failed", f"the crawl's errors cannot be read: {exc}"
         return ("partial", f"{errors} page(s) failed") if errors else ("ok", None)
+
+
+def _counted(*parts: tuple[int, str]) -> str:
+    return "; ".join(text.format(n) for n, text in parts if n)
 
 
 def fail(crawler: Any, why: str) -> None:

@@ -55,8 +55,8 @@ class Revision:
 
 @dataclass(frozen=True)
 class Validators:
-    """A fetched page's ETag / Last-Modified (either may be None): kept for the next conditional request, with the
-    time of the fetch, which the re-check schedule counts from."""
+    """A fetched page's ETag / Last-Modified (either may be None): kept for the next conditional request. The store
+    records the time of the fetch beside them (its clock, at the save), which the re-check schedule counts from."""
 
     etag: str | None = None
     last_modified: str | None = None
@@ -133,12 +133,33 @@ class ArticleStore:
         })
         self.db["articles"].update(article_id, self._row(article, chash, thash) | {
             "revision": revision + 1, "last_changed_at": now})
-        self.stories.update(article_id, story_text(old.article), story_text(article),
-                            story_day(article.published_at, old.first_seen_at),
-                            story_day(old.article.published_at, old.first_seen_at))
+        day = story_day(article.published_at, old.first_seen_at)
+        copy_of, story = old.duplicate_of, None
+        if copy_of is not None and not self._same_text(copy_of, thash):
+            copy_of, story = self._recheck_copy(article_id, article, thash, day)
+        else:
+            self.stories.update(article_id, story_text(old.article), story_text(article), day,
+                                story_day(old.article.published_at, old.first_seen_at))
         self.conn.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
         self._index(article_id, article)
-        return SaveResult("updated", article_id)
+        return SaveResult("updated", article_id, copy_of, story)
+
+    def _same_text(self, article_id: int, thash: str) -> bool:
+        row = self.conn.execute("SELECT text_hash FROM articles WHERE id = ?", [article_id]).fetchone()
+        return row is not None and row[0] == thash
+
+    def _recheck_copy(self, article_id: int, article: Article, thash: str, day: int) -> tuple[int | None, int]:
+        """A copy edited into other text is no longer its original's hidden duplicate: it is a copy of the first
+        article that has the new text, if any, or an article of its own; either way stories.assign places it
+        afresh (a copy kept no band keys, so there are none to move). (copy_of, story)."""
+        first = self.conn.execute(
+            "SELECT id FROM articles WHERE text_hash = ? AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1",
+            [thash, article_id]).fetchone()
+        copy_of = first[0] if first else None
+        self.conn.execute("UPDATE articles SET duplicate_of = ?, story_id = NULL WHERE id = ?", [copy_of, article_id])
+        self.conn.execute("DELETE FROM story_links WHERE article_id = ?", [article_id])
+        story = self.stories.assign(article_id, article.source, story_text(article), day, copy_of=copy_of)
+        return copy_of, story
 
     @staticmethod
     def _row(a: Article, chash: str, thash: str) -> dict[str, Any]:

@@ -143,19 +143,18 @@ class CrawlFrontier:
             "ORDER BY first_failed_at", [source])]
 
     def record_fetch_failure(self, source: str, source_id: str, url: str, error: str, *, cap: int) -> bool:
-        """One more failed attempt at a list entry; True when this one reached the cap (and it is given up)."""
+        """One more failed attempt at a list entry; True only for the attempt that reached the cap and gave it up
+        (a given-up entry fetched again later, say by a backfill, is not reported as given up again)."""
         now = iso(self.clock.now())
         with self.transaction(f"recording a failed fetch of {source_id}"):
             self.conn.execute(
                 "INSERT INTO retries (source, source_id, url, attempts, first_failed_at, last_error) "
                 "VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, source_id) DO UPDATE SET attempts = attempts + 1, "
                 "url = excluded.url, last_error = excluded.last_error", [source, source_id, url, now, error[:500]])
-            attempts = self.conn.execute("SELECT attempts FROM retries WHERE source = ? AND source_id = ?",
-                                         [source, source_id]).fetchone()[0]
-            if attempts >= cap:
-                self.conn.execute("UPDATE retries SET gave_up_at = ? WHERE source = ? AND source_id = ? "
-                                  "AND gave_up_at IS NULL", [now, source, source_id])
-        return attempts >= cap
+            gave_up = self.conn.execute(
+                "UPDATE retries SET gave_up_at = ? WHERE source = ? AND source_id = ? AND attempts >= ? "
+                "AND gave_up_at IS NULL", [now, source, source_id, cap])
+        return gave_up.rowcount == 1
 
     def clear_retry(self, source: str, source_id: str) -> None:
         if self.conn.execute("SELECT 1 FROM retries WHERE source = ? AND source_id = ?",

@@ -11,7 +11,7 @@ Tables
 - ``crawls``: one row per crawl of a source: start, end, status (running / ok / partial / failed / killed /
   abandoned), pages fetched, new / updated / unchanged / duplicate articles, errors, Scrapy stats (JSON), the
   ``pid`` of the process running it, ``high_water`` (the source's highest article id when it finished) and the
-  ``reason`` it failed, and ``coverage`` (JSON): which fields its new and changed articles had (since v7).
+  ``reason`` it failed, and ``coverage`` (JSON): which fields its new and changed articles had (since v8).
 - ``crawl_errors``: what failed in a crawl: URL, kind (http_404, timeout, rate_limited, unrecognised, ...), message.
 - ``articles_fts``: FTS5 index of title and body as Korean-aware tokens (newswatch.core.tokens); rowid = articles.id.
 - ``alert_rules``: per alert rule, when it was first seen (``watermark`` is unused since v6).

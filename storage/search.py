@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -76,9 +77,9 @@ class SearchIndex:
             where.append("a.published_at >= ?")
             params.append(start)
         if only_ids is not None:
-            ids = [int(i) for i in only_ids]
-            where.append(f"a.id IN ({','.join('?' * len(ids)) or 'NULL'})")
-            params.extend(ids)
+            # One JSON parameter, not one per id: SQLite allows 32,766 parameters, and a saved filter may match more.
+            where.append("a.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(i) for i in only_ids]))
         sql = (f"SELECT a.id, a.source, a.title, a.canonical_url, a.published_at, a.body_text, "
                f"bm25(articles_fts, 5.0, 1.0) AS score, coalesce(a.story_id, a.id) "
                f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "

@@ -151,7 +151,8 @@ class StoryIndex:
     """The story tables' one owner; called by the store inside its write transactions.
 
     ``second_stage`` False gives the grouping as it was before it (copies only; no specifics indexed, nothing
-    recorded): the schema's v5 step runs that way, before the v6 tables exist, and benchmarks compare both.
+    recorded): the schema's v5 step runs that way, before the v9 tables (story_terms, story_links) exist, and
+    benchmarks compare both.
     """
 
     profiles = ProfileCache()  # shared by the stores of a process: a crawl's spider and pipeline, alerts

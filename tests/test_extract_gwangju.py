@@ -171,3 +171,12 @@ def test_mock_merged_board_serves_its_own_skin_with_a_findable_date():
         assert article.problems == ["read with the merged-city fallback (article.board_view)"]
         assert [a.name for a in article.attachments] == [name for name, _ in release.attachments]
         assert len(article.images) == len(release.photos)
+
+
+def test_a_release_listed_twice_on_a_board_page_is_one_entry_at_its_first_place():
+    url = list_url("https://www.gwangju.go.kr", "www789", "BD_0000000027", 1)
+    rows = "".join(f'<div class="body_row"><div class="subject"><a href="/boardView.do?pageId=www789&amp;'
+                   f'boardId=BD_0000000027&amp;seq={seq}" title="t{seq}">t</a></div>'
+                   f'<div class="date">2026-06-2{i}</div></div>' for i, seq in enumerate([22205, 22204, 22205]))
+    page = gwangju.parse_list(url, f'<html><body><div class="board_list_body">{rows}</div></body></html>'.encode())
+    assert [e.source_id.rsplit("/", 1)[1] for e in page.entries] == ["22205", "22204"]

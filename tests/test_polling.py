@@ -79,6 +79,14 @@ def test_first_walks_go_max_pages_deep_and_backfills_complete_only_at_the_fronti
     assert not ended.after_page(1, ListPage("p1", [])) and ended.complete  # an empty page: the list's end
 
 
+def test_a_backfill_walks_its_pages_past_the_frontier_and_then_counts_as_complete():
+    mark = Frontier("64", "x", "9", "2026-11-20T09:00:00+09:00", "x")
+    deep = walk(mark, backfill=3)
+    assert deep.after_page(1, ListPage("p1", entries(11, 10, 9)))  # the frontier on page 1: a backfill goes on
+    assert deep.after_page(2, ListPage("p2", entries(8, 7)))
+    assert not deep.after_page(3, ListPage("p3", entries(6, 5))) and deep.complete
+
+
 def test_rechecks_come_due_at_growing_ages_after_publication():
     published = datetime(2026, 11, 20, 9, 0, tzinfo=KST)
     fetched = published + timedelta(minutes=10)
@@ -211,6 +219,20 @@ def test_a_crawl_killed_halfway_is_finished_by_the_next_poll(tmp_path):
         assert "closed 1 crawl record(s) left running" in again.stderr
     ids = stored_ids(db)
     assert {str(n) for n in new} <= set(ids) and len(ids) == len(set(ids))  # every article, each once
+
+
+@pytest.mark.slow
+def test_a_shallow_backfill_after_an_outage_leaves_the_frontier_for_the_next_poll(tmp_path):
+    with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
+        path, db = config(sites, tmp_path)
+        assert poll(path, "--source", "newsprime").returncode == 0
+        new = publish(sites, 746720, 40)  # the outage: almost three list pages of news
+        assert poll(path, "--source", "newsprime", "--backfill", "1").returncode == 0
+        assert len(set(stored_ids(db)) & {str(n) for n in new}) < 40  # page 1's share only
+        again = poll(path, "--source", "newsprime")
+        assert again.returncode == 0, again.stderr[-2000:]
+    ids = stored_ids(db)
+    assert {str(n) for n in new} <= set(ids) and len(ids) == len(set(ids))
 
 
 @pytest.mark.slow

@@ -120,7 +120,7 @@ def text_lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[st
 
     def walk(el: lxml_html.HtmlElement) -> None:
         if not isinstance(el.tag, str):  # comments, processing instructions
-            if el.tail:
+            if el.tail and el is not root:
                 parts.append(_flat(el.tail))
             return
         block = el.tag in BLOCK_TAGS
@@ -134,7 +134,7 @@ def text_lines(root: lxml_html.HtmlElement, keep_blank: bool = False) -> list[st
             walk(child)
         if block:
             parts.append("\n\n")
-        if el.tail:
+        if el.tail and el is not root:  # the root's tail is the page after it, not its text
             parts.append(_flat(el.tail))
 
     walk(root)
@@ -151,8 +151,9 @@ def css_selector(css: str) -> CSSSelector:
 
 def detached_copy(root: lxml_html.HtmlElement, chrome: str) -> lxml_html.HtmlElement:
     """A copy of ``root`` without the elements matching the CSS ``chrome``: a page object removes widgets from
-    its body without changing the page other fields still read."""
-    copy = lxml_html.fromstring(lxml_html.tostring(root, encoding="unicode"))
+    its body without changing the page other fields still read. Without ``root``'s tail: that is the page after
+    it (fromstring would wrap the two in a new element)."""
+    copy = lxml_html.fromstring(lxml_html.tostring(root, encoding="unicode", with_tail=False))
     for element in css_selector(chrome)(copy):
         if element is not copy:
             element.drop_tree()

@@ -7,6 +7,7 @@ site gets a subclass naming it (``crawler.spiders.sites``), so ``scrapy crawl ne
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,7 +32,7 @@ from crawler.signals import (
     page_validators,
 )
 from crawler.sites import load_config
-from crawler.spiders.walk import ListWalk
+from crawler.spiders.walk import ListWalk, comparable
 from newswatch.core.article import Article
 from newswatch.core.config import Config, SourceConfig
 from storage import Store, StoreError
@@ -138,9 +139,11 @@ class SiteSpider(scrapy.Spider):
         if self.crawler.stats.get_value("newswatch/status") == "failed":
             return  # the store cannot take this crawl: fetch nothing it could not keep
         crawler_cfg = self.config.crawler
+        # The stored frontier even on a backfill (which ignores what is stored): a backfill that stops short of it
+        # must not count as complete and move it above pages it never fetched.
         frontiers = self.store.frontiers(self.name) if self.store is not None else {}
         self.feed_items: list[str] = []
-        self.walks = {spec.key: ListWalk(spec, frontiers.get(spec.key) if self.lookup else None,
+        self.walks = {spec.key: ListWalk(spec, frontiers.get(spec.key) if crawler_cfg.incremental else None,
                                          self.source_config.max_pages, crawler_cfg.max_catchup_pages, self.backfill)
                       for spec in self.site.lists(self.source_config)}
         if self.lookup is not None:
@@ -209,7 +212,7 @@ class SiteSpider(scrapy.Spider):
         seen = self.lookup.feed_seen(self.name)
         oldest = min((e.published or "" for e in feed.entries), default="")
         marks = [w.frontier.mark_published or "" for w in self.walks.values() if w.frontier is not None]
-        covered = bool(oldest) and all(m and oldest[:19] <= m[:19] for m in marks)
+        covered = bool(oldest) and all(m and comparable(oldest, m) <= comparable(m, oldest) for m in marks)
         if covered and all(e.source_id in known or e.source_id in seen for e in feed.entries):
             self.crawler.stats.set_value("newswatch/feed_says_unchanged", True)
             return
@@ -291,6 +294,12 @@ class SiteSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=failure.request.meta["source_id"],
                                             url=failure.request.url, error=f"{found[0]}: {found[1]}")
 
+    def entry_unread(self, response: Response, source_id: str | None, kind: str, why: str, detail: str = "") -> None:
+        """An article page fetched but not read: recorded (with ``detail``, a traceback) and retried later."""
+        self.report(response.url, kind, f"{why}\n{detail[-1500:]}" if detail else why)  # the traceback's end
+        self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
+                                            url=response.url, error=f"{kind}: {why}")
+
     def parse_article(self, response: Response) -> Iterator[Article]:
         source_id = response.meta.get("source_id")
         if response.status == 304:
@@ -299,15 +308,14 @@ class SiteSpider(scrapy.Spider):
         try:
             article = self.site.extract(response.url, response.body, content_type(response))
         except ValueError as exc:
-            self.report(response.url, "unrecognised", str(exc))
-            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
-                                                url=response.url, error=f"unrecognised: {exc}")
+            self.entry_unread(response, source_id, "unrecognised", str(exc))
+            return
+        except Exception as exc:  # an extractor bug must not lose the entry: recorded, and retried on later polls
+            self.entry_unread(response, source_id, "extract_error", f"{type(exc).__name__}: {exc}",
+                              detail=traceback.format_exc())
             return
         if not article.recognised:
-            why = "; ".join(article.problems) or "not an article page"
-            self.report(response.url, "unrecognised", why)
-            self.crawler.signals.send_catch_log(entry_failed, source=self.name, source_id=source_id,
-                                                url=response.url, error=f"unrecognised: {why}")
+            self.entry_unread(response, source_id, "unrecognised", "; ".join(article.problems) or "not an article page")
             return
         self.crawler.signals.send_catch_log(
             page_validators, source=self.name, source_id=article.source_id,

@@ -3,7 +3,9 @@
 A list is walked newest first. With a frontier (the newest entry of the last complete walk), the walk goes down to
 it — not to the first stored article, so articles a failed or interrupted crawl left behind are still found — and
 at most ``catchup`` pages. Without one (the first walk, or incremental crawling off), it goes ``max_pages`` deep.
-A backfill walks ``backfill`` pages and counts as complete only if it reached the frontier.
+A backfill walks ``backfill`` pages (past the frontier too: it fetches every article again) and counts as
+complete only if one of its pages reached the stored frontier, so a shallow backfill after an outage does not move
+the frontier above pages it never fetched (the spider passes the stored frontier to a backfill's walks too).
 
 Lists may pin old entries above the new ones (notices, the mock's faulty links), so the frontier is page 1's
 newest entry by date, not its first row, and a page reaches the frontier only when its *last* entry is no newer
@@ -38,6 +40,7 @@ class ListWalk:
     last_modified: str | None = None
     complete: bool = False
     gap: bool = False  # the frontier was not reached within ``catchup`` pages
+    got_there: bool = False  # a page reached the frontier (a backfill walks on past it)
 
     def reached(self, entries: list[ListEntry]) -> bool:
         """Has the walk come down to the frontier: this page shows it and ends no newer than it, or this page
@@ -49,7 +52,7 @@ class ListWalk:
         if mark_at and last and last[:10] < mark_at[:10]:
             return True
         if any(e.source_id == mark_id for e in entries):
-            return not (last and mark_at and _at(last, mark_at) > _at(mark_at, last))
+            return not (last and mark_at and comparable(last, mark_at) > comparable(mark_at, last))
         return False
 
     def after_page(self, page: int, listing: ListPage) -> bool:
@@ -60,13 +63,14 @@ class ListWalk:
         if not listing.entries or last_page:
             self.complete = True  # the end of the list
             return False
-        if self.reached(listing.entries):
-            self.complete = True
-            return False
+        self.got_there = self.got_there or self.reached(listing.entries)
         if self.backfill:
             if page < self.backfill:
                 return True
-            self.complete = self.frontier is None  # with a frontier, only reaching it completes the walk
+            self.complete = self.frontier is None or self.got_there  # only reaching it completes the walk
+            return False
+        if self.got_there:
+            self.complete = True
             return False
         limit = self.catchup if self.frontier is not None else self.max_pages
         if page >= limit:
@@ -76,6 +80,6 @@ class ListWalk:
         return True
 
 
-def _at(stamp: str, other: str) -> str:
+def comparable(stamp: str, other: str) -> str:
     """A time stamp cut to the precision both have (a list may show dates only), to compare like with like."""
     return stamp[: min(len(stamp), len(other), 19)]

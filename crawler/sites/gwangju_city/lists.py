@@ -16,7 +16,7 @@ from parsel import Selector, SelectorList
 from crawler.extract.common import clean_line
 from crawler.extract.dates import parse_kst
 from crawler.extract.listing import ListEntry
-from crawler.extract.page import IndexPage, Notice
+from crawler.extract.page import IndexPage, Notice, add_entry
 from crawler.sites.gwangju_city.articles import BLOCKED_MARK
 from crawler.sites.gwangju_city.urls import canonical as gwangju_canonical
 
@@ -55,7 +55,7 @@ class BoardList(IndexPage):
                 continue
             title = clean_line(link[0].attrib.get("title")) or clean_line(" ".join(link[0].css("::text").getall()))
             day = parse_kst(" ".join(row.css(self.DATE).getall()))
-            entries.append(ListEntry(url, source_id, title or None, day[:10] if day else None))
+            add_entry(entries, ListEntry(url, source_id, title or None, day[:10] if day else None))
         return entries
 
     def _release_url(self, link: Selector) -> str:

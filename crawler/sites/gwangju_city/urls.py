@@ -49,13 +49,7 @@ def canonical(url: str, page_id: str | None = None) -> tuple[str, str]:
     return f"{host}/{board_id}/{int(seq)}", f"{scheme}://{host}/boardView.do?{urlencode(query)}"
 
 
-def list_url(base_url: str, page_id: str, board_id: str, page: int, record_cnt: int | None = None) -> str:
-    """A board list page by GET (the site's own pager POSTs the same parameters)."""
+def list_url(base_url: str, page_id: str, board_id: str, page: int) -> str:
+    """A board list page by GET (the site's own pager POSTs the same parameters; its page size is left alone)."""
     query = {"pageId": page_id, "boardId": board_id, "movePage": str(page)}
-    if record_cnt:
-        query["recordCnt"] = str(record_cnt)
     return f"{base_url.rstrip('/')}/boardList.do?{urlencode(query)}"
-
-
-def detail_url(base_url: str, page_id: str, board_id: str, seq: int) -> str:
-    return f"{base_url.rstrip('/')}/boardView.do?{urlencode({'pageId': page_id, 'boardId': board_id, 'seq': seq})}"
