@@ -140,3 +140,25 @@ def test_a_copy_edited_into_other_text_is_no_longer_a_hidden_duplicate(tmp_path)
         assert stored.duplicate_of is None and stored.story_id == saved.story_id == saved.article_id
         assert saved.article_id in {h.article_id for h in store.search("광주")}  # shown again
         assert store.save_article(dataclasses.replace(edited, title="새 제목")).duplicate_of is None  # stays so
+
+
+def test_a_crawl_stopped_before_its_spider_opened_closes_the_record_it_began(tmp_path):
+    """A SIGTERM in the moment between the record's start and the spider's opening (the soak's daemon stop met
+    one): Scrapy never sends spider_closed, so `newswatch crawl`, still holding the source's lock, closes it."""
+    from crawler.sites import load_config
+    from newswatch.cli.crawl import close_unfinished
+    from newswatch.crawl import CrawlOutcome
+
+    db = tmp_path / "news.db"
+    config_path = tmp_path / "newswatch.toml"
+    config_path.write_text(CONFIG.format(db=db), encoding="utf-8")
+    with Store(db) as store:
+        begun = store.start_crawl("newsprime")
+        finished = store.start_crawl("gwangju_city")
+        store.finish_crawl(finished, status="ok", pages_fetched=3)
+    outcomes = [CrawlOutcome("newsprime", begun, None), CrawlOutcome("gwangju_city", finished, "ok")]
+    close_unfinished(load_config(config_path), db, outcomes)
+    with Store(db) as store:
+        assert store.running_sources() == []
+        assert (store.crawl(begun).status, store.crawl(finished).status) == ("killed", "ok")
+    assert (outcomes[0].status, outcomes[0].reason) == ("killed", "stopped before the crawl could close its record")

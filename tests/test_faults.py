@@ -367,3 +367,31 @@ def test_a_store_locked_at_daemon_start_is_one_line_and_the_daemon_goes_on(tmp_p
     assert daemon.returncode == 0, log
     assert "announcing the alert rules failed, retried on its next run" in log and "locked" in log
     assert "Traceback" not in log
+
+
+# --- a crawl stopped at start-up leaves no record running ------------------------------------------------------
+
+def crawl_begun(db: Path) -> bool:
+    try:
+        return db.exists() and sqlite3.connect(db).execute("SELECT count(*) FROM crawls").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
+def test_a_crawl_stopped_at_start_up_leaves_no_record_running(tmp_path):
+    """SIGTERM as soon as the crawl's record exists (the daemon stopping as a crawl starts): whichever moment of
+    the start-up it lands in, the crawl exits 1 and its record is closed."""
+    with MockSites(slow_seconds=0.1) as sites:
+        for attempt in range(6):  # the moment varies; test_crawl_faults pins the case deterministically
+            db = tmp_path / f"s{attempt}.db"
+            config = write_config(tmp_path, sites, db, max_pages=1)
+            crawl = subprocess.Popen([sys.executable, "-m", "newswatch.cli", "--config", str(config), "crawl",
+                                      "--source", "newsprime", "--quiet", "--no-health"], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+            wait_for(lambda db=db: crawl_begun(db), "the crawl's record", timeout=60)
+            os.killpg(crawl.pid, signal.SIGTERM)
+            _, err = crawl.communicate(timeout=60)
+            assert crawl.returncode == 1, err
+            with Store(db) as store:
+                assert store.running_sources() == [] and store.crawls("newsprime")[0].status == "killed", err

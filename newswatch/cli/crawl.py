@@ -54,6 +54,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             return CrawlLocked.exit_code
         outcomes = run_crawl(config, db, [lock.source for lock in locks], log_level=args.log_level or "WARNING",
                              backfill=args.backfill, log_file=args.log_file, progress=not args.quiet)
+        close_unfinished(config, db, outcomes)
     finally:
         for lock in locks:
             lock.release()
@@ -61,6 +62,25 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if config.health.enabled and not args.no_health:
         check_health(config, db, [o.source for o in outcomes])
     return code
+
+
+def close_unfinished(config: Config, db, outcomes) -> None:  # type: ignore[no-untyped-def]
+    """A crawl stopped before Scrapy opened its spider (a SIGTERM at start-up) never closes the record it began.
+    While this process holds the source's lock, a record of it still 'running' can only be that one: close it now,
+    so it is not left for the next crawl (or a health monitor) to find."""
+    from storage import Store, StoreError
+
+    unfinished = [o for o in outcomes if o.status is None]
+    if not unfinished:
+        return
+    try:
+        with Store(db, timeout=config.store.timeout) as store:
+            for outcome in unfinished:
+                why = "stopped before the crawl could close its record"
+                if store.abandon_running_crawls(outcome.source, status="killed", reason=why):
+                    outcome.status, outcome.reason = "killed", why
+    except StoreError as exc:
+        print(f"crawl records left running (the next crawl closes them): {exc}", file=sys.stderr)
 
 
 def check_health(config: Config, db, sources: list[str]) -> None:  # type: ignore[no-untyped-def]
