@@ -131,3 +131,52 @@ def test_common_queries_rank_the_newest_candidates_and_filters_fall_back(store, 
     # the only Gwangju-AI article in gwangju_city is among the newest; the mayor one is not, but a filter that
     # leaves too few among the newest candidates ranks them all
     assert keys(store, "광주", source="newsprime", since="2026-11-20") == {"mayor", "possessive", "gyeonggi"}
+
+
+def test_ranking_inside_the_index_first_gives_the_full_ranking(tmp_path, monkeypatch):
+    """The fast path (rank in FTS, join the best few) must return exactly what ranking every candidate returns:
+    with copies to drop, with ties at the edge of its pool (identical texts score alike), and with few matches."""
+    from storage.search import SearchIndex
+
+    with Store(tmp_path / "r.db", clock=FixedClock(datetime(2026, 11, 25, tzinfo=KST))) as s:
+        for i in range(130):
+            body = "광주 인공지능 소식. " * (1 + i % 4) + f"기사 {i}번." + (" 광주" * (i % 3))
+            title = "광주 인공지능" if i % 5 == 0 else f"지역 소식 {i}"
+            s.save_article(Article(source="newsprime", source_id=str(i), canonical_url=f"https://x.invalid/{i}",
+                                   url=f"https://x.invalid/{i}", title=title, body_text=body,
+                                   published_at=f"2026-11-{1 + i % 24:02d}T10:00:00+09:00"))
+            if i % 7 == 0:  # a copy of the same text under another number: dropped from results
+                s.save_article(Article(source="newsprime", source_id=f"c{i}", canonical_url=f"https://x.invalid/c{i}",
+                                       url=f"https://x.invalid/c{i}", title=title, body_text=body,
+                                       published_at=f"2026-11-{1 + i % 24:02d}T11:00:00+09:00"))
+        queries = ["광주 인공지능", "광주", "기사", "\"인공지능 소식\"", "없는낱말"]
+        fast = {(q, n, d): [h.article_id for h in s.search(q, limit=n, include_duplicates=d)]
+                for q in queries for n in (1, 20, 60) for d in (False, True)}
+        monkeypatch.setattr(SearchIndex, "_best_in_index", lambda *a, **k: None)  # rank every candidate
+        full = {(q, n, d): [h.article_id for h in s.search(q, limit=n, include_duplicates=d)]
+                for q in queries for n in (1, 20, 60) for d in (False, True)}
+    assert fast == full
+    assert len(full[("광주", 60, False)]) == 60 and full[("없는낱말", 20, False)] == []
+
+
+def test_ties_past_the_pool_fall_back_to_the_full_ranking(tmp_path, monkeypatch):
+    """Ninety articles that score exactly alike: the newest twenty win, which only ranking them all can tell."""
+    from storage import search as search_module
+
+    calls: list[bool] = []
+    best = search_module.SearchIndex._best_in_index
+
+    def watched(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = best(self, *args, **kwargs)
+        calls.append(rows is None)
+        return rows
+
+    monkeypatch.setattr(search_module.SearchIndex, "_best_in_index", watched)
+    with Store(tmp_path / "t.db") as s:
+        for i in range(90):
+            s.save_article(Article(source="newsprime", source_id=str(i), canonical_url=f"https://x.invalid/{i}",
+                                   url=f"https://x.invalid/{i}", title="지역 소식", body_text=f"광주 인공지능 {1000 + i}",
+                                   published_at=f"2026-{1 + i // 28:02d}-{1 + i % 28:02d}T10:00:00+09:00"))
+        newest = [h.article_id for h in s.search("광주 인공지능", limit=20)]
+    assert calls == [True]  # the pool of 80 was cut inside a tie: the full ranking answered
+    assert newest == list(range(90, 70, -1))  # ids follow publication here: the newest 20, newest first
