@@ -252,9 +252,8 @@ def test_why_lines_reach_the_email_and_explain_tells_both_ways(tmp_path, clock, 
     db = str(tmp_path / "s.db")
     yes = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", str(alerted), "--db", db)
     assert yes.returncode == 0 and "관련 있음" in yes.stdout and "점수 계산" in yes.stdout
-    no = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", f"newsprime:{746578}",
-                       "--db", db)
-    assert no.returncode == 1 and "관련 없음" in no.stdout and "조류인플루엔자 뜻" in no.stdout
-    assert avian
+    for ref in (f"newsprime:{default_newsprime()[3].no}", str(avian)):  # by source number, and by store id
+        no = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", ref, "--db", db)
+        assert no.returncode == 1 and "관련 없음" in no.stdout and "조류인플루엔자 뜻" in no.stdout, ref
     missing = run_newswatch("--config", str(config_path), "alerts", "explain", "gwangju-ai", "999", "--db", db)
     assert missing.returncode == 2 and "no stored article '999'" in missing.stderr

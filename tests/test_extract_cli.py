@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from newswatch.cli import main
 from tests.extraction_fixtures import ARTICLE_FIELDS, page_bytes
 from tests.test_page_cases import check_case
 
+FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://www.gwangju.go.kr/boardView.do?pageId=www789&boardId=BD_0000000027&seq=21180"
 
 
@@ -41,6 +43,9 @@ def test_save_fixture_writes_the_page_and_a_dated_unchecked_draft(workdir, capsy
     assert list(draft)[:4] == ["url", "content_type", "saved", "checked"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", draft["saved"]) and draft["checked"] is False
     assert set(ARTICLE_FIELDS) <= set(draft) and draft["title"] == json.loads(out)["title"]
+    written = json.loads((FIXTURES / "gwangju" / "ai_day.expected.json").read_text(encoding="utf-8"))
+    fields = [f for f in ARTICLE_FIELDS if f in written and f != "url"]  # url: the address the user fetched
+    assert {f: draft[f] for f in fields} == {f: written[f] for f in fields}  # what a person wrote for this page
     assert "ai_day_again.expected.json" in err and '"checked": true' in err
     with pytest.raises(pytest.skip.Exception, match="not checked yet"):
         check_case(workdir / "tests" / "fixtures", "gwangju", "ai_day_again", draft)
