@@ -179,12 +179,13 @@ def test_a_poll_with_nothing_new_costs_at_most_three_requests_per_source(tmp_pat
 @pytest.mark.slow
 def test_a_due_recheck_is_one_conditional_request_and_then_not_again(tmp_path):
     with MockSites(slow_seconds=0.1, faulty_links=False) as sites:
-        soon = datetime.now(KST) - timedelta(hours=1) + timedelta(seconds=6)  # its 1 h re-check in 6 s
+        soon = datetime.now(KST) - timedelta(hours=1) + timedelta(seconds=15)  # its 1 h re-check in 15 s
         sites.publish_newsprime(new_newsprime_article(746630, "광주 AI 반도체 센터 착공",
                                                       ["[프라임경제] 광주 AI 반도체 센터가 착공했다."], published=soon))
         path, db = config(sites, tmp_path)
         assert poll(path).returncode == 0 and poll(path).returncode == 0
-        time.sleep(7)
+        assert datetime.now(KST) < soon + timedelta(hours=1), "the two polls took longer than the margin"
+        time.sleep((soon + timedelta(hours=1, seconds=1) - datetime.now(KST)).total_seconds())  # now it is due
         sites.clear_log()
         assert poll(path).returncode == 0
         article_requests = [(r.path, r.status) for r in sites.requests("newsprime") if "no=746630" in r.path]
