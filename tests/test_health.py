@@ -205,8 +205,9 @@ def test_two_slow_crawls_in_a_row_warn(setup):
 
 # --- exactly once ------------------------------------------------------------------------------------------------
 
-def test_two_evaluators_at_once_open_and_notify_once(ordinary):
-    """The daemon and a manual crawl evaluate the same state: the incident and its notices exist once."""
+def test_two_evaluators_of_one_state_open_and_notify_once(ordinary):
+    """The daemon and a manual crawl evaluate the same state, both before either records (the interleaving a race
+    gives, made deterministic): the second recording finds the incident open, so it and its notices exist once."""
     config, history, service, newsroom = ordinary
     history.crawl(Crawl([Page(900000 + i, date=False) for i in range(5)]))
     first = service.evaluate(history.store, "newsprime")
