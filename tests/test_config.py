@@ -76,6 +76,8 @@ def test_env_variable_names_the_file(tmp_path, monkeypatch):
         ("[sources.nowhere]\nenabled = true", "unknown source(s) nowhere; known: newsprime, gwangju_city"),
         ("[sources.gwangju_city]\nboards = []", "expected a non-empty list"),
         ("[[sources.gwangju_city.boards]]\nboard = 'x'", "boards[0]: unknown key(s) board"),
+        ("[crawler]\nrecheck_hours = 24", "recheck_hours is now recheck_ages (hours after publication"),
+        ("[crawler]\noverlap = 2", "overlap is now max_catchup_pages"),
     ],
 )
 def test_broken_config_gives_a_clear_error(tmp_path, text, message):

@@ -261,6 +261,11 @@ class Config:
                 raise ConfigError(f"{where}{exc}") from None
 
 
+# Keys an earlier release had, and what took their place: an upgraded config says so instead of only "unknown".
+RENAMED = {"recheck_hours": "recheck_ages (hours after publication, e.g. [1, 3, 12, 36])",
+           "overlap": "max_catchup_pages (polls now walk down to each list's frontier)"}
+
+
 def _build(cls: type, data: Any, where: str) -> Any:
     """Build dataclass ``cls`` from a TOML table, rejecting unknown keys, wrong types and out-of-range numbers."""
     if not isinstance(data, dict):
@@ -268,7 +273,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
     known = {f.name: f for f in fields(cls) if not (cls is Config and f.name in ("path", "sources"))}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        moved = [f"{key} is now {RENAMED[key]}" for key in unknown if key in RENAMED]
+        hint = f" ({'; '.join(moved)}: see the README)" if moved else ""
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}{hint}; known: {', '.join(sorted(known))}")
     defaults = cls()
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
