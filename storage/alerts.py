@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from newswatch.core.clock import iso
+from newswatch.core.clock import iso, read_time
 from storage.store import Store
 
 BACKOFF_START = timedelta(minutes=1)
@@ -294,11 +294,5 @@ def _days_before(moment: str, days: int) -> str:
 
 def _published_since(published_at: str | None, cutoff: str) -> bool:
     """Whether a stored publication time is at or after ``cutoff``; an unknown or unreadable one is not."""
-    if not published_at:
-        return False
-    try:
-        moment = datetime.fromisoformat(published_at)
-    except ValueError:
-        return False
-    limit = datetime.fromisoformat(cutoff)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=limit.tzinfo)) >= limit
+    moment = read_time(published_at)
+    return moment is not None and moment >= datetime.fromisoformat(cutoff)

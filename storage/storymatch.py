@@ -27,6 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newswatch.core.clock import read_time
 from storage.storytext import normalise
 
 # --- specifics: numbers with units, dates, times, short quoted names --------------------------------------------
@@ -193,10 +194,7 @@ class Profile:
 
 def profile(title: str, text: str, published_at: str | None) -> Profile:
     """The cheap part of an article's profile (regular expressions only)."""
-    try:
-        when = datetime.fromisoformat(published_at) if published_at else None
-    except ValueError:
-        when = None
+    when = read_time(published_at)
     numbers: dict[str, set[str]] = {}
     for value, unit, _ in amounts(title + "\n" + text):
         numbers.setdefault(unit, set()).add(value)

@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 
-from newswatch.core.clock import KST
+from newswatch.core.clock import KST, read_time
 
 
 def _when(published_at: str | None) -> str:
     if not published_at:
         return "시각 미상"
-    try:
-        return datetime.fromisoformat(published_at).astimezone(KST).strftime("%m-%d %H:%M")
-    except ValueError:
-        return published_at
+    moment = read_time(published_at)
+    return moment.astimezone(KST).strftime("%m-%d %H:%M") if moment else published_at
 
 
 def _short(title: str, width: int = 28) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from crawler.sites import label as source_name
-from newswatch.core.clock import KST
+from newswatch.core.clock import KST, read_time
 
 # Highlight markers around matched terms (storage.snippet inserts them); clean() removes them from article text,
 # so only the markers we add can reach the renderers.
@@ -151,12 +151,8 @@ def clip(text: str, columns: int) -> str:
 def when(published_at: str | None, seen_at: str = "") -> datetime | None:
     """The entry's time in KST: publication, else first seen; None if neither reads as a time."""
     for value in (published_at, seen_at):
-        if value:
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                continue
-            return (moment if moment.tzinfo else moment.replace(tzinfo=KST)).astimezone(KST)
+        if (moment := read_time(value)) is not None:
+            return moment.astimezone(KST)
     return None
 
 

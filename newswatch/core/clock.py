@@ -42,6 +42,18 @@ class FixedClock:
 system_clock = SystemClock()
 
 
+def read_time(value: str | None) -> datetime | None:
+    """A stored or site time stamp as an aware datetime (a naive one, or a bare date, is KST); None when it is
+    missing or unreadable: stamps come from the sites, and one odd stamp must not break a page, feed or email."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)
+
+
 def iso(dt: datetime) -> str:
     """ISO 8601 in KST, second precision: the one timestamp format of the store."""
     return dt.astimezone(KST).isoformat(timespec="seconds")

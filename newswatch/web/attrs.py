@@ -18,22 +18,16 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
 
-from newswatch.core.clock import KST
+from newswatch.core.clock import read_time
 
 NO_TIME = -(1 << 62)
 _COLUMNS = "id, source, published_at, coalesce(story_id, id), duplicate_of IS NOT NULL"
 
 
 def epoch(stamp: str | None) -> int:
-    if not stamp:
-        return NO_TIME
-    try:
-        parsed = datetime.fromisoformat(stamp)
-    except ValueError:
-        return NO_TIME
-    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)).timestamp())
+    parsed = read_time(stamp)
+    return int(parsed.timestamp()) if parsed else NO_TIME
 
 
 def month_code(stamp: str | None) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
-from newswatch.core.clock import KST
+from newswatch.core.clock import read_time
 from newswatch.web.markup import safe_url
 from newswatch.web.matches import Entry
 
@@ -33,13 +33,8 @@ def article_tag(source: str, source_id: str) -> str:
 def _rfc3339(value: str | None) -> str | None:
     """A store time as RFC 3339 (a naive one, or a bare date, is KST), or None if it is not a time: published_at
     comes from the sites, and one odd stamp must not turn the whole feed into a 500."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=KST)).isoformat(timespec="seconds")
+    parsed = read_time(value)
+    return parsed.isoformat(timespec="seconds") if parsed else None
 
 
 def _updated(article: dict) -> str:
