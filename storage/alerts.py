@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from newswatch.core.clock import iso, read_time
+from storage.idlist import IN_IDS, id_list
 from storage.store import Store
 
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
-CHUNK = 500  # ids per IN (...) list: far below SQLite's variable limit
 
 
 @dataclass
@@ -160,13 +160,8 @@ class AlertLedger:
 
     def advance(self, rule: str, article_ids: list[int]) -> None:
         """The rule has considered these articles: move each source's mark past them."""
-        highs: dict[str, int] = {}
-        for i in range(0, len(article_ids), CHUNK):
-            chunk = article_ids[i : i + CHUNK]
-            for source, high in self.conn.execute(
-                    f"SELECT source, max(id) FROM articles WHERE id IN ({','.join('?' * len(chunk))}) GROUP BY source",
-                    chunk):
-                highs[source] = max(high, highs.get(source, high))
+        highs = dict(self.conn.execute(f"SELECT source, max(id) FROM articles WHERE id {IN_IDS} GROUP BY source",
+                                       [id_list(article_ids)]).fetchall())
         if not highs:
             return
         with self.store.transaction(f"advancing alert rule {rule}"):

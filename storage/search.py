@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from typing import Any
 from newswatch.core.clock import KST, iso
 from newswatch.core.errors import UsageError
 from newswatch.core.query import compile_query
+from storage.idlist import IN_IDS, id_list
 from storage.snippet import snippet
 from storage.stories import StoryMember
 
@@ -77,9 +77,8 @@ class SearchIndex:
             where.append("a.published_at >= ?")
             params.append(start)
         if only_ids is not None:
-            # One JSON parameter, not one per id: SQLite allows 32,766 parameters, and a saved filter may match more.
-            where.append("a.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps([int(i) for i in only_ids]))
+            where.append(f"a.id {IN_IDS}")
+            params.append(id_list(only_ids))
         sql = (f"SELECT a.id, a.source, a.title, a.canonical_url, a.published_at, a.body_text, "
                f"bm25(articles_fts, 5.0, 1.0) AS score, coalesce(a.story_id, a.id) "
                f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
@@ -151,11 +150,6 @@ class SearchIndex:
         if not ids:
             return set()
         compiled = compile_query(query)
-        found: set[int] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found |= {r[0] for r in self.conn.execute(
-                f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                [compiled.match, *chunk])}
-        return found
+        return {r[0] for r in self.conn.execute(
+            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid {IN_IDS}",
+            [compiled.match, id_list(ids)])}

@@ -42,6 +42,7 @@ from datetime import date, datetime
 
 from newswatch.core.article import Article
 from storage import storymatch
+from storage.idlist import IN_IDS, id_list
 from storage.storymatch import Profile, ProfileCache
 from storage.storytext import band_keys, shingles
 
@@ -323,14 +324,10 @@ class StoryIndex:
     def members(self, story_ids: list[int]) -> dict[int, list[StoryMember]]:
         """Every article of these stories, oldest first (exact copies included)."""
         out: dict[int, list[StoryMember]] = defaultdict(list)
-        for i in range(0, len(story_ids), 500):
-            chunk = story_ids[i : i + 500]
-            rows = self.db.execute(
+        for row in self.db.execute(
                 f"SELECT id, story_id, source, title, canonical_url, published_at FROM articles "
-                f"WHERE story_id IN ({','.join('?' * len(chunk))}) ORDER BY coalesce(published_at, first_seen_at), id",
-                chunk).fetchall()
-            for row in rows:
-                out[row[1]].append(StoryMember(*row))
+                f"WHERE story_id {IN_IDS} ORDER BY coalesce(published_at, first_seen_at), id", [id_list(story_ids)]):
+            out[row[1]].append(StoryMember(*row))
         return dict(out)
 
     def why(self, article_id: int, label: Callable[[str], str] = str) -> str:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from newswatch.core.clock import read_time
+from storage.idlist import IN_IDS, id_list
 
 NO_TIME = -(1 << 62)
 _COLUMNS = "id, source, published_at, coalesce(story_id, id), duplicate_of IS NOT NULL"
@@ -94,11 +95,8 @@ class ArticleAttrs:
             if top_revision > self.max_revision:
                 edited = [r[0] for r in conn.execute(
                     "SELECT DISTINCT article_id FROM revisions WHERE id > ?", [self.max_revision])]
-                for i in range(0, len(edited), 500):
-                    chunk = edited[i : i + 500]
-                    for row in conn.execute(f"SELECT {_COLUMNS} FROM articles WHERE id IN "
-                                            f"({','.join('?' * len(chunk))})", chunk):
-                        self._put(row)
+                for row in conn.execute(f"SELECT {_COLUMNS} FROM articles WHERE id {IN_IDS}", [id_list(edited)]):
+                    self._put(row)
                 self.max_revision = top_revision
 
     def select(self, ids: Iterable[int], *, source: str | None, since: int | None, month: int | None,

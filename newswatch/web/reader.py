@@ -18,6 +18,7 @@ from typing import Any
 from newswatch.core.query import compile_query
 from newswatch.web.attrs import ArticleAttrs, epoch, month_code, month_text
 from storage.articles import ArticleStore
+from storage.idlist import IN_IDS, id_list
 from storage.search import RANK_CANDIDATES, SearchIndex, since_bound
 from storage.stories import StoryIndex
 
@@ -88,14 +89,8 @@ class Reader(ArticleStore, SearchIndex):
         }
 
     def story_sizes(self, story_ids: Iterable[int]) -> dict[int, int]:
-        ids = list(dict.fromkeys(story_ids))
-        out: dict[int, int] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            out |= dict(self.conn.execute(
-                f"SELECT story_id, count(*) FROM articles WHERE story_id IN ({','.join('?' * len(chunk))}) "
-                f"GROUP BY story_id", chunk).fetchall())
-        return out
+        return dict(self.conn.execute(f"SELECT story_id, count(*) FROM articles WHERE story_id {IN_IDS} "
+                                      f"GROUP BY story_id", [id_list(dict.fromkeys(story_ids))]).fetchall())
 
     def recent_ids(self, sources: list[str] | None, limit: int) -> list[int]:
         """The newest articles by arrival (id), exact copies left out: what feeds look at."""
@@ -109,13 +104,6 @@ class Reader(ArticleStore, SearchIndex):
 
     def summaries(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Listing fields of these articles, by id."""
-        wanted = list(ids)
-        out: dict[int, dict[str, Any]] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            for row in self.rows(
-                    f"SELECT id, source, source_id, title, canonical_url, published_at, first_seen_at, body_text, "
-                    f"coalesce(story_id, id) AS story_id FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk):
-                out[row["id"]] = row
-        return out
+        return {row["id"]: row for row in self.rows(
+            f"SELECT id, source, source_id, title, canonical_url, published_at, first_seen_at, body_text, "
+            f"coalesce(story_id, id) AS story_id FROM articles WHERE id {IN_IDS}", [id_list(ids)])}
