@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 from newswatch.core.clock import KST, read_time
+from newswatch.core.oneline import one_line
 
 
 def _when(published_at: str | None) -> str:
@@ -19,11 +20,6 @@ def _when(published_at: str | None) -> str:
         return "시각 미상"
     moment = read_time(published_at)
     return moment.astimezone(KST).strftime("%m-%d %H:%M") if moment else published_at
-
-
-def _short(title: str, width: int = 28) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= width else title[: width - 1] + "…"
 
 
 class _Explainer:
@@ -35,7 +31,7 @@ class _Explainer:
         row = self.db.execute("SELECT title, source, published_at FROM articles WHERE id = ?", [article_id]).fetchone()
         if row is None:
             return f"#{article_id}"
-        return f"#{article_id} 「{_short(row[0])}」({self.label(row[1])}, {_when(row[2])})"
+        return f"#{article_id} 「{one_line(row[0], 28)}」({self.label(row[1])}, {_when(row[2])})"
 
     def primary(self, article_id: int) -> tuple | None:
         return self.db.execute(

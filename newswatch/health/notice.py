@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from newswatch.core.oneline import one_line
 from newswatch.health.monitors import Finding, duration_words
 from storage.health import Incident, Notice
 
 HEAD = "[newswatch health]"
+SUBJECT_MAX = 200
 WHAT_TO_DO = {
     "field": "The page object of {source} (crawler/sites/{source}/) no longer finds this field on new pages. "
              "Save one of the pages above and read it with `newswatch extract --url URL FILE`; compare it with "
@@ -52,7 +54,7 @@ def opened(incident_id: int, finding: Finding, when: str, remind_hours: float) -
         lines += [advice, ""]
     lines += [f"Incident {incident_id}. A reminder follows every {duration_words(remind_hours * 3600)} while it "
               "lasts, and a notice when it resolves. `newswatch status` shows every source's health."]
-    return Notice(f"incident:{incident_id}:opened", _clip(subject), *_body(lines))
+    return Notice(f"incident:{incident_id}:opened", one_line(subject, SUBJECT_MAX), *_body(lines))
 
 
 def escalated(incident: Incident, finding: Finding) -> Notice:
@@ -60,7 +62,7 @@ def escalated(incident: Incident, finding: Finding) -> Notice:
     lines = [f"{finding.source}: {finding.monitor} — now CRITICAL (open since {incident.opened_at} as "
              f"{incident.notified_severity})", "", finding.summary, "", "Evidence:"]
     lines += [f"  {line}" for line in finding.details] + ["", f"Incident {incident.id}."]
-    return Notice(f"incident:{incident.id}:critical", _clip(subject), *_body(lines))
+    return Notice(f"incident:{incident.id}:critical", one_line(subject, SUBJECT_MAX), *_body(lines))
 
 
 def reminder(incident: Incident, finding: Finding | None, now: datetime) -> Notice:
@@ -76,7 +78,8 @@ def reminder(incident: Incident, finding: Finding | None, now: datetime) -> Noti
         lines += ["(No new data has come in to judge it since the last notice.)", ""]
     lines += [f"Incident {incident.id}; when it opened: {incident.opened_evidence.get('summary', '')}".rstrip()]
     # one per period: the key names the notice it follows, so two evaluators at once queue it once
-    return Notice(f"incident:{incident.id}:reminder:{incident.last_notice_at}", _clip(subject), *_body(lines))
+    return Notice(f"incident:{incident.id}:reminder:{incident.last_notice_at}", one_line(subject, SUBJECT_MAX),
+                  *_body(lines))
 
 
 def resolved(incident: Incident, finding: Finding, now: datetime) -> Notice:
@@ -90,9 +93,5 @@ def resolved(incident: Incident, finding: Finding, now: datetime) -> Notice:
     if before := incident.opened_evidence.get("summary"):
         lines += ["", f"When it opened: {before}"]
     lines += ["", f"Incident {incident.id} is closed."]
-    return Notice(f"incident:{incident.id}:resolved", _clip(subject), *_body(lines))
+    return Notice(f"incident:{incident.id}:resolved", one_line(subject, SUBJECT_MAX), *_body(lines))
 
-
-def _clip(subject: str, limit: int = 200) -> str:
-    subject = " ".join(subject.split())
-    return subject if len(subject) <= limit else subject[: limit - 1] + "…"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newswatch.core.oneline import one_line as clip
 from newswatch.topics.evidence import Actor, Mention
 from newswatch.topics.features import Scored
 from newswatch.topics.spec import FEATURES, TopicSpec
@@ -15,11 +16,6 @@ _FEATURE_NAMES = {
     "place_spread": "장소 문단 비율", "elsewhere": "다른 지역 근거", "elsewhere_head": "제목·첫 문단의 다른 지역 우세",
     "against": "부수적 언급 단서", "actor": "기사의 주체",
 }
-
-
-def clip(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
